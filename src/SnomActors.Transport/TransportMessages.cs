@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace SnomActors.Server.Transport;
+namespace SnomActors.Transport;
 
 /// <summary>
 /// Where a datagram came from and how it reached us. <see cref="ViaMulticast"/> decides
