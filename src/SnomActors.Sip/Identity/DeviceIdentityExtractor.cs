@@ -1,0 +1,171 @@
+using SnomActors.Sip.Headers;
+using SnomActors.Sip.Messages;
+
+namespace SnomActors.Sip.Identity;
+
+/// <summary>
+/// Reads a phone's identity from its PnP SUBSCRIBE (protocol.md §5.1). The MAC is looked for in
+/// the Request-URI user, To, From and Contact users (%-unescaped), then the User-Agent, then an
+/// RFC 6080 UUID URN; vendor, model and version come from the Event parameters unless they are
+/// the snom 7.x placeholder <c>OEM</c>, then from the User-Agent, then (vendor only) the MAC's OUI.
+/// </summary>
+public static class DeviceIdentityExtractor
+{
+    public static DeviceIdentity Extract(SipRequest request)
+    {
+        var mac = FindMac(request);
+        var ua = request.UserAgent;
+        var ev = request.Event;
+        var vendorParam = Clean(ev?.Parameters["vendor"] ?? ev?.Parameters["vender"]); // Panasonic spells it "vender"
+        var modelParam = Clean(ev?.Parameters["model"]);
+        var versionParam = Clean(ev?.Parameters["version"]);
+        var profileType = ev?.Parameters["profile-type"] ?? "device";
+
+        var uaInfo = ParseUserAgent(ua);
+        var vendor = VendorFromText(vendorParam) ?? VendorFromText(modelParam) ?? uaInfo.Vendor ?? VendorFromOui(mac) ?? Vendors.Unknown;
+        var model = modelParam ?? uaInfo.Model;
+        var version = versionParam ?? uaInfo.Version;
+        return new DeviceIdentity(mac, vendor, model, version, ua, profileType);
+    }
+
+    /// <summary>Finds the MAC in the places phones put it, or null.</summary>
+    public static string? FindMac(SipRequest request)
+    {
+        if (TryMacFromUser(request.RequestUri.UnescapedUser, out var mac)) return mac;
+        if (TryMacFromUser(request.To.Uri.UnescapedUser, out mac)) return mac;
+        if (TryMacFromUser(request.From.Uri.UnescapedUser, out mac)) return mac;
+        if (request.Contact is { } contact && TryMacFromUser(contact.Uri.UnescapedUser, out mac)) return mac;
+        if (TryMacFromUserAgent(request.UserAgent, out mac)) return mac;
+        foreach (var c in request.Contacts)
+        {
+            var instance = c.Parameters["+sip.instance"];
+            if (instance is not null && TryMacFromUuidUrn(instance.Trim('<', '>'), out mac)) return mac;
+        }
+        if (TryMacFromUuidUrn(request.RequestUri.UnescapedUser, out mac)) return mac;
+        return null;
+    }
+
+    /// <summary>
+    /// <c>MAC:000413…</c>, <c>MAC=…</c>, bare <c>MAC…</c> (Yealink), any case, separators allowed;
+    /// a bare 12-hex user part counts too (some OEM firmwares).
+    /// </summary>
+    public static bool TryMacFromUser(string? user, out string mac)
+    {
+        mac = string.Empty;
+        if (string.IsNullOrEmpty(user)) return false;
+        var s = user.AsSpan();
+        if (s.StartsWith("urn:", StringComparison.OrdinalIgnoreCase)) return TryMacFromUuidUrn(user, out mac);
+        if (s.StartsWith("MAC", StringComparison.OrdinalIgnoreCase))
+        {
+            s = s[3..];
+            if (s.Length > 0 && s[0] is ':' or '=' or '-' or '_') s = s[1..];
+        }
+        return MacAddress.TryNormalize(s, out mac);
+    }
+
+    /// <summary><c>… (MAC=00:04:13:…; SER=…)</c> (snom M700) or a trailing 12-hex token (Fanvil).</summary>
+    public static bool TryMacFromUserAgent(string? userAgent, out string mac)
+    {
+        mac = string.Empty;
+        if (string.IsNullOrEmpty(userAgent)) return false;
+        var idx = userAgent.IndexOf("MAC=", StringComparison.OrdinalIgnoreCase);
+        if (idx < 0) idx = userAgent.IndexOf("MAC:", StringComparison.OrdinalIgnoreCase);
+        if (idx >= 0)
+        {
+            var start = idx + 4;
+            var end = start;
+            while (end < userAgent.Length && (MacAddress.IsHex(userAgent[end]) || userAgent[end] is ':' or '-' or '.')) end++;
+            if (MacAddress.TryNormalize(userAgent.AsSpan(start, end - start), out mac)) return true;
+        }
+        var tokens = userAgent.Split([' ', '\t', '(', ')', ';', '/'], StringSplitOptions.RemoveEmptyEntries);
+        for (var i = tokens.Length - 1; i > 0; i--)
+        {
+            var t = tokens[i];
+            if (t.Length == 12 && t.All(MacAddress.IsHex) && t.Any(char.IsAsciiLetter) | t.StartsWith("00", StringComparison.Ordinal)
+                && MacAddress.TryNormalize(t, out mac)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>RFC 6080 §5.1.4 device id: <c>urn:uuid:00000000-0000-1000-0000-00FF8D82EDCB</c>, node field = MAC.</summary>
+    public static bool TryMacFromUuidUrn(string? text, out string mac)
+    {
+        mac = string.Empty;
+        if (string.IsNullOrEmpty(text)) return false;
+        var s = text.AsSpan();
+        if (!s.StartsWith("urn:uuid:", StringComparison.OrdinalIgnoreCase)) return false;
+        var uuid = s[9..];
+        if (uuid.Length != 36 || !Guid.TryParse(uuid, out _)) return false;
+        // Only version-1 UUIDs carry a node field; the RFC example zeroes time fields but keeps version 1.
+        if (uuid[14] != '1') return false;
+        return MacAddress.TryNormalize(uuid[24..], out mac);
+    }
+
+    private static string? Clean(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        value = value.Trim();
+        return value.Equals("OEM", StringComparison.OrdinalIgnoreCase) ? null : value;
+    }
+
+    /// <summary>Maps a vendor string (Event param, User-Agent product) to a vendor key.</summary>
+    public static string? VendorFromText(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        if (text.Contains("snom", StringComparison.OrdinalIgnoreCase)) return Vendors.Snom;
+        if (text.Contains("yealink", StringComparison.OrdinalIgnoreCase)) return Vendors.Yealink;
+        if (text.Contains("grandstream", StringComparison.OrdinalIgnoreCase)) return Vendors.Grandstream;
+        if (text.Contains("gigaset", StringComparison.OrdinalIgnoreCase)) return Vendors.Gigaset;
+        // PLANET VIP phones are Fanvil OEM units: same message shape and $mac URL macro.
+        if (text.Contains("fanvil", StringComparison.OrdinalIgnoreCase) || text.Contains("planet", StringComparison.OrdinalIgnoreCase)) return Vendors.Fanvil;
+        if (text.Contains("panasonic", StringComparison.OrdinalIgnoreCase) || text.StartsWith("KX-", StringComparison.OrdinalIgnoreCase)) return Vendors.Panasonic;
+        if (text.Contains("audiocodes", StringComparison.OrdinalIgnoreCase)) return Vendors.AudioCodes;
+        return null;
+    }
+
+    private static readonly Dictionary<string, string> OuiVendors = new(StringComparer.Ordinal)
+    {
+        // A few registered OUIs per vendor; the Event vendor parameter and User-Agent win when present.
+        ["000413"] = Vendors.Snom,
+        ["001565"] = Vendors.Yealink, ["805ec0"] = Vendors.Yealink, ["805e0c"] = Vendors.Yealink, ["249ad8"] = Vendors.Yealink, ["44dbd2"] = Vendors.Yealink,
+        ["000b82"] = Vendors.Grandstream, ["c074ad"] = Vendors.Grandstream, ["ec74d7"] = Vendors.Grandstream,
+        ["7c2f80"] = Vendors.Gigaset, ["589ec6"] = Vendors.Gigaset,
+        ["0c383e"] = Vendors.Fanvil, ["a8c0ea"] = Vendors.Fanvil,
+        ["080023"] = Vendors.Panasonic, ["0080f0"] = Vendors.Panasonic,
+        ["00908f"] = Vendors.AudioCodes,
+    };
+
+    public static string? VendorFromOui(string? mac) =>
+        mac is not null && OuiVendors.TryGetValue(mac[..6], out var vendor) ? vendor : null;
+
+    private readonly record struct UserAgentInfo(string? Vendor, string? Model, string? Version);
+
+    /// <summary>
+    /// User-Agent shapes: <c>snom360/7.3.14</c>, <c>snom360-SIP 7.3.14</c>, <c>snomM700/03.23.0005 (MAC=…)</c>,
+    /// <c>Yealink W52P 25.81.0.10</c>, <c>Grandstream GRP2612W 1.0.5.67</c>, <c>Fanvil X303 2.12.18.9 0c383e63963b</c>.
+    /// </summary>
+    private static UserAgentInfo ParseUserAgent(string? ua)
+    {
+        if (string.IsNullOrWhiteSpace(ua)) return default;
+        var vendor = VendorFromText(ua);
+        var tokens = ua.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        string? model = null, version = null;
+        if (vendor == Vendors.Snom && tokens[0].StartsWith("snom", StringComparison.OrdinalIgnoreCase))
+        {
+            var first = tokens[0];
+            var slash = first.IndexOf('/');
+            if (slash > 0) { model = first[..slash]; version = first[(slash + 1)..]; }
+            else
+            {
+                model = first.EndsWith("-SIP", StringComparison.OrdinalIgnoreCase) ? first[..^4] : first;
+                version = tokens.Length > 1 ? tokens[1] : null;
+            }
+        }
+        else if (tokens.Length >= 2 && VendorFromText(tokens[0]) is not null)
+        {
+            model = tokens[1];
+            version = tokens.Length >= 3 && char.IsAsciiDigit(tokens[2][0]) ? tokens[2] : null;
+        }
+        return new UserAgentInfo(vendor, model, version);
+    }
+}
