@@ -1,0 +1,73 @@
+using SnomActors.Sip.Building;
+
+namespace SnomActors.Server.Config;
+
+/// <summary>Which devices the daemon answers (protocol.md §1.4, issue 5 admission policy).</summary>
+public enum UnknownDevicePolicy
+{
+    /// <summary>Every phone that asks is provisioned (the first-start default).</summary>
+    ProvisionAll,
+    /// <summary>Only MACs / OUIs on the allow list; others get silence on multicast and 403 on unicast.</summary>
+    AllowListOnly,
+}
+
+/// <summary>
+/// The PnP core's settings. Bound from the <c>SnomActors:Pnp</c> configuration section and the
+/// <c>snomactors run</c> flags.
+/// </summary>
+public sealed record PnpOptions
+{
+    /// <summary>
+    /// The provisioning URL template for phones without a more specific one. Server-side
+    /// placeholders: <c>{mac}</c>, <c>{vendor}</c>, <c>{model}</c>, <c>{version}</c>, <c>{ip}</c>,
+    /// <c>{server}</c> (our address as the phone reaches it), <c>{port}</c> (our HTTP port); phone-side macros (<c>$mac</c>, <c>%MACD</c>, <c>{MODEL}</c>) pass through.
+    /// </summary>
+    public string ProvisioningUrlTemplate { get; init; } = "http://{server}:{port}/settings/{mac}.xml";
+
+    /// <summary>Per-vendor templates (vendor key → template), overriding the default.</summary>
+    public IReadOnlyDictionary<string, string> VendorUrlTemplates { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Per-model templates (model name, case-insensitive → template), overriding per-vendor ones.</summary>
+    public IReadOnlyDictionary<string, string> ModelUrlTemplates { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Per-MAC templates (12 lower hex → template), overriding everything.</summary>
+    public IReadOnlyDictionary<string, string> MacUrlTemplates { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Host that <c>{server}</c> stands for; empty = our address on the interface the SUBSCRIBE arrived on.</summary>
+    public string ServerHost { get; init; } = "";
+
+    /// <summary>The HTTP port <c>{port}</c> stands for (from <c>--http-url</c>).</summary>
+    public int HttpPort { get; init; } = 8080;
+
+    /// <summary>Port advertised in our Via/Contact (the SIP port actually bound).</summary>
+    public int SipPort { get; init; } = 5060;
+
+    public UnknownDevicePolicy UnknownDevices { get; init; } = UnknownDevicePolicy.ProvisionAll;
+
+    /// <summary>Allow-listed MACs (12 lower hex) for <see cref="UnknownDevicePolicy.AllowListOnly"/>.</summary>
+    public IReadOnlySet<string> AllowedMacs { get; init; } = new HashSet<string>();
+
+    /// <summary>Allow-listed OUIs (6 lower hex).</summary>
+    public IReadOnlySet<string> AllowedOuis { get; init; } = new HashSet<string>();
+
+    /// <summary>Cap on live dialogs; beyond it new SUBSCRIBEs get 503 (unicast) or silence (multicast).</summary>
+    public int MaxLiveDialogs { get; init; } = 200_000;
+
+    /// <summary>Retry-After seconds sent with 503.</summary>
+    public int RetryAfterSeconds { get; init; } = 5;
+
+    /// <summary>Answer SUBSCRIBEs whose MAC cannot be found (AudioCodes) with the default URL; otherwise silence / 404.</summary>
+    public bool ProvisionDevicesWithoutMac { get; init; } = true;
+
+    /// <summary>Append CRLF to the URL body (gs_tools style). Off: snom pnpserv style.</summary>
+    public bool AppendCrLfToUrlBody { get; init; }
+
+    /// <summary>Add a trailing '/' to Grandstream URLs, which must be directories (protocol.md §5.2).</summary>
+    public bool GrandstreamDirectoryUrls { get; init; } = true;
+
+    /// <summary>RFC 3261 timer base values.</summary>
+    public SipTimers Timers { get; init; } = SipTimers.Default;
+
+    /// <summary>Value of our User-Agent / Server header.</summary>
+    public string UserAgent { get; init; } = "SnomActors/1.0";
+}

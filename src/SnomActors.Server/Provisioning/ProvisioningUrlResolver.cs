@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text;
+using SnomActors.Server.Config;
+using SnomActors.Sip.Identity;
+
+namespace SnomActors.Server.Provisioning;
+
+/// <summary>
+/// Turns the URL template that applies to a device into the URL the NOTIFY carries
+/// (issue 2 item 6). Pure: the same device, address and options always give the same URL.
+/// </summary>
+public sealed class ProvisioningUrlResolver(PnpOptions options)
+{
+    private readonly Dictionary<string, string> _models = new(options.ModelUrlTemplates, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The template for this device: per MAC, else per model, else per vendor, else the default.</summary>
+    public string TemplateFor(DeviceIdentity device)
+    {
+        if (device.Mac is not null && options.MacUrlTemplates.TryGetValue(device.Mac, out var byMac)) return byMac;
+        if (device.Model is not null && _models.TryGetValue(device.Model, out var byModel)) return byModel;
+        if (options.VendorUrlTemplates.TryGetValue(device.Vendor, out var byVendor)) return byVendor;
+        return options.ProvisioningUrlTemplate;
+    }
+
+    /// <param name="device">The phone.</param>
+    /// <param name="phoneAddress">The phone's IP (for <c>{ip}</c>).</param>
+    /// <param name="localAddress">Our address on the interface the SUBSCRIBE came in on (for <c>{server}</c>).</param>
+    public string Resolve(DeviceIdentity device, IPAddress phoneAddress, IPAddress localAddress)
+    {
+        var server = options.ServerHost.Length > 0 ? options.ServerHost : FormatHost(localAddress);
+        var url = Substitute(TemplateFor(device), device, phoneAddress, server, options.HttpPort);
+        if (options.GrandstreamDirectoryUrls && device.Vendor == Vendors.Grandstream && !url.EndsWith('/'))
+        {
+            // Grandstream treats the URL as a directory and fetches cfg<mac>.xml under it.
+            var lastSlash = url.LastIndexOf('/');
+            var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
+            url = lastSlash > schemeEnd + 2 && url[(lastSlash + 1)..].Contains('.') ? url[..(lastSlash + 1)] : url + "/";
+        }
+        return url;
+    }
+
+    /// <summary>
+    /// Replaces the server-side placeholders (case-sensitive, lower-case names) and leaves anything
+    /// else — <c>{MODEL}</c>, <c>$mac</c>, <c>%MACD</c> — for the phone to expand. A device without a
+    /// MAC keeps <c>{mac}</c> verbatim, which snom phones expand themselves.
+    /// </summary>
+    public static string Substitute(string template, DeviceIdentity device, IPAddress phoneAddress, string server, int httpPort)
+    {
+        if (template.IndexOf('{') < 0) return template;
+        var sb = new StringBuilder(template.Length + 32);
+        var i = 0;
+        while (i < template.Length)
+        {
+            var open = template.IndexOf('{', i);
+            if (open < 0) { sb.Append(template, i, template.Length - i); break; }
+            var close = template.IndexOf('}', open + 1);
+            if (close < 0) { sb.Append(template, i, template.Length - i); break; }
+            sb.Append(template, i, open - i);
+            var name = template.AsSpan(open + 1, close - open - 1);
+            string? value = name switch
+            {
+                "mac" => device.Mac,
+                "vendor" => device.Vendor,
+                "model" => device.Model is null ? null : Uri.EscapeDataString(device.Model),
+                "version" => device.Version is null ? null : Uri.EscapeDataString(device.Version),
+                "ip" => phoneAddress.ToString(),
+                "server" => server,
+                "port" => httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                _ => null,
+            };
+            if (value is null) sb.Append(template, open, close - open + 1);
+            else sb.Append(value);
+            i = close + 1;
+        }
+        return sb.ToString();
+    }
+
+    private static string FormatHost(IPAddress address) =>
+        address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+}
