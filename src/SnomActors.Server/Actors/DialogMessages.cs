@@ -1,0 +1,27 @@
+using System.Net;
+using SnomActors.Sip.Messages;
+using SnomActors.Transport;
+
+namespace SnomActors.Server.Actors;
+
+/// <summary>Messages between the <see cref="DialogRouter"/> and its <see cref="SubscriptionDialog"/> children.</summary>
+public static class DialogMessages
+{
+    /// <summary>A parsed datagram for one dialog (matched by Call-ID).</summary>
+    public sealed record Inbound(SipMessage Message, DatagramOrigin Origin, DateTimeOffset ReceivedAt);
+
+    /// <summary>
+    /// Sent by a dialog to its router just before it stops while its SUBSCRIBE server transaction
+    /// is still within Timer J: the router answers further retransmissions from this record.
+    /// </summary>
+    public sealed record Completed(string CallId, string LocalTag, string TransactionKey, IPAddress LocalAddress, DateTimeOffset TimerJExpiresAt);
+
+    /// <summary>Asks a surviving dialog to re-introduce itself after its router restarted.</summary>
+    public sealed record Reattach
+    {
+        public static readonly Reattach Instance = new();
+    }
+
+    /// <summary>A dialog's answer to <see cref="Reattach"/>.</summary>
+    public sealed record Attached(string CallId, string? Mac);
+}

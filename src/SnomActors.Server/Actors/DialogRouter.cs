@@ -1,0 +1,374 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Event;
+using SnomActors.Server.Config;
+using SnomActors.Server.Metrics;
+using SnomActors.Server.Provisioning;
+using SnomActors.Sip.Building;
+using SnomActors.Sip.Identity;
+using SnomActors.Sip.Messages;
+using SnomActors.Sip.Parsing;
+using SnomActors.Transport;
+
+namespace SnomActors.Server.Actors;
+
+/// <summary>
+/// Receives every datagram from the transport, parses it, and routes it by Call-ID to the
+/// <see cref="SubscriptionDialog"/> of that phone — starting one for a new ua-profile SUBSCRIBE we
+/// will provision, answering errors statelessly on the unicast path, and staying silent on the
+/// multicast path for anything we will not provision (protocol.md §1.4). Like nksip's call router:
+/// one child per Call-ID, a cap on live dialogs, children watched.
+/// </summary>
+public sealed class DialogRouter : UntypedActor, IWithTimers
+{
+    /// <summary>Asks for the number of live dialog actors; answered with <see cref="LiveDialogs"/>.</summary>
+    public sealed record GetLiveDialogs
+    {
+        public static readonly GetLiveDialogs Instance = new();
+    }
+
+    /// <summary>Live dialog actors and the SUBSCRIBE transactions still remembered for Timer J.</summary>
+    public sealed record LiveDialogs(int Dialogs, int CompletedTransactions);
+
+    /// <summary>Asks the router for the transport's bound endpoints; answered with the last <see cref="SipTransport.Bound"/> (or none yet).</summary>
+    public sealed record GetBinding
+    {
+        public static readonly GetBinding Instance = new();
+    }
+
+    private sealed record SweepCompleted
+    {
+        public static readonly SweepCompleted Instance = new();
+    }
+
+    private sealed record DialogEntry(IActorRef Dialog, string? Mac);
+
+    /// <summary>A finished dialog's SUBSCRIBE server transaction, still within Timer J.</summary>
+    private sealed record CompletedTransaction(string LocalTag, string TransactionKey, IPAddress LocalAddress, DateTimeOffset ExpiresAt);
+
+    private const string TransportName = "transport";
+
+    private readonly PnpOptions _options;
+    private readonly ITransportFactory _transportFactory;
+    private readonly PnpMetrics _metrics;
+    private readonly ProvisioningUrlResolver _urls;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, DialogEntry> _dialogs = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, string> _callIds = new();
+    private readonly Dictionary<string, CompletedTransaction> _completed = new(StringComparer.Ordinal);
+    private readonly Queue<(string CallId, DateTimeOffset ExpiresAt)> _completedExpiry = new();
+    private IActorRef _transport = ActorRefs.Nobody;
+    private SipTransport.Bound? _binding;
+
+    public DialogRouter(PnpOptions options, ITransportFactory transportFactory, PnpMetrics metrics)
+    {
+        _options = options;
+        _transportFactory = transportFactory;
+        _metrics = metrics;
+        _urls = new ProvisioningUrlResolver(options);
+    }
+
+    /// <summary>Props for the router; it creates its transport child through <paramref name="transportFactory"/>.</summary>
+    public static Props Props(PnpOptions options, ITransportFactory transportFactory, PnpMetrics? metrics = null) =>
+        Akka.Actor.Props.Create<DialogRouter>(options, transportFactory, metrics ?? new PnpMetrics());
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    /// <summary>
+    /// A dialog that throws is stopped alone — a dialog is never restarted with half its state
+    /// (architecture.md). The transport child has its own back-off supervisor inside; if it ever
+    /// stops, the router recreates it on Terminated.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(_ => Directive.Stop);
+
+    protected override void PreStart()
+    {
+        _transport = Context.Child(TransportName) is { } existing && !existing.IsNobody()
+            ? existing
+            : Context.ActorOf(_transportFactory.CreateProps(Self), TransportName);
+        Context.Watch(_transport);
+        Timers.StartPeriodicTimer(nameof(SweepCompleted), SweepCompleted.Instance, TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>
+    /// Keep the children across a restart: the dialogs in flight and the transport survive a
+    /// router fault; <see cref="PostRestart"/> re-learns their Call-IDs.
+    /// </summary>
+    protected override void PreRestart(Exception reason, object message) => PostStop();
+
+    protected override void PostRestart(Exception reason)
+    {
+        PreStart();
+        foreach (var child in Context.GetChildren())
+        {
+            if (child.Equals(_transport)) continue;
+            Context.Watch(child);
+            child.Tell(DialogMessages.Reattach.Instance);
+        }
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case SipTransport.Received received:
+                OnDatagram(received);
+                break;
+            case DialogMessages.Completed completed:
+                OnDialogCompleted(completed);
+                break;
+            case Terminated terminated:
+                OnTerminated(terminated.ActorRef);
+                break;
+            case DialogMessages.Attached attached:
+                _dialogs[attached.CallId] = new DialogEntry(Sender, attached.Mac);
+                _callIds[Sender] = attached.CallId;
+                break;
+            case SweepCompleted:
+                Sweep();
+                break;
+            case SipTransport.Bound bound:
+                _binding = bound;
+                _log.Info("SIP transport bound on {0}; multicast on [{1}]",
+                    string.Join(", ", bound.LocalEndpoints), string.Join(", ", bound.MulticastInterfaces));
+                Context.System.EventStream.Publish(bound);
+                break;
+            case GetBinding:
+                Sender.Tell((object?)_binding ?? new Status.Failure(new InvalidOperationException("transport not bound yet")));
+                break;
+            case GetLiveDialogs:
+                Sender.Tell(new LiveDialogs(_dialogs.Count, _completed.Count));
+                break;
+            case SipTransport.Send send:
+                // Lets other parts of the daemon (check-sync resync) send through our socket.
+                _transport.Forward(send);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void OnDatagram(SipTransport.Received received)
+    {
+        var origin = received.Origin;
+        var receivedAt = Now;
+        if (!SipParser.TryParse(received.Data, out var message, out var error))
+        {
+            _metrics.MalformedDatagram();
+            if (origin.ViaMulticast || error!.Kind == SipParseErrorKind.Empty) return;
+            // RFC 3261 §8.2 / §21: 400 naming the fault (505, 513 where they apply); dropped when no usable Via.
+            var reply = SipResponseBuilder.BuildForParseError(error, origin.Source, SipIdentifiers.NewTag());
+            var destination = SipResponseBuilder.DestinationForParseError(error, origin.Source);
+            if (reply is null || destination is null) return;
+            _transport.Tell(new SipTransport.Send(reply, destination, origin.LocalAddress));
+            _metrics.ResponseSent(error.StatusCode);
+            _metrics.DatagramOut();
+            return;
+        }
+
+        if (message is SipResponse response)
+        {
+            _metrics.ResponseIn();
+            // RFC 3261 §17.1.3: responses go to their client transaction; strays are discarded.
+            if (_dialogs.TryGetValue(response.CallId, out var owner))
+                owner.Dialog.Tell(new DialogMessages.Inbound(response, origin, receivedAt));
+            return;
+        }
+
+        var request = (SipRequest)message!;
+        _metrics.RequestIn();
+        if (_dialogs.TryGetValue(request.CallId, out var entry))
+        {
+            entry.Dialog.Tell(new DialogMessages.Inbound(request, origin, receivedAt));
+            return;
+        }
+        if (_completed.TryGetValue(request.CallId, out var done))
+        {
+            OnRequestForCompletedDialog(request, origin, done);
+            return;
+        }
+        OnNewRequest(request, origin, receivedAt);
+    }
+
+    private void OnRequestForCompletedDialog(SipRequest request, DatagramOrigin origin, CompletedTransaction done)
+    {
+        if (request.Method == SipMethods.Subscribe && ServerTransactionKey.For(request) == done.TransactionKey)
+        {
+            // Timer J still running for this transaction: the identical 200 again (RFC 3261 §17.2.2).
+            var okOrigin = origin with { LocalAddress = done.LocalAddress };
+            var contact = $"sip:{SubscriptionDialog.FormatHost(done.LocalAddress)}:{_options.SipPort}";
+            var ok = SubscriptionDialog.Build200(request, okOrigin, done.LocalTag, contact, _options);
+            _transport.Tell(new SipTransport.Send(ok, ResponseRouting.ResponseDestination(request.TopVia, origin.Source), done.LocalAddress));
+            _metrics.SubscribeRetransmitted();
+            _metrics.ResponseSent(200);
+            _metrics.DatagramOut();
+            return;
+        }
+        if (request.Method == SipMethods.Ack) return;
+        // The dialog is over (our NOTIFY said terminated): in-dialog requests find nothing.
+        SipReplies.Reply(_transport, _metrics, request, origin, request.To.Tag is null && request.Method != SipMethods.Subscribe ? 405 : 481,
+            extraHeaders: [SipReplies.AllowHeader]);
+    }
+
+    private void OnNewRequest(SipRequest request, DatagramOrigin origin, DateTimeOffset receivedAt)
+    {
+        switch (request.Method)
+        {
+            case SipMethods.Ack:
+                return; // never answered
+            case SipMethods.Subscribe when request.To.Tag is null:
+                OnNewSubscribe(request, origin, receivedAt);
+                return;
+            case SipMethods.Options when request.To.Tag is null:
+                SipReplies.AnswerOptions(_transport, _metrics, request, origin);
+                return;
+        }
+        if (request.To.Tag is not null || request.Method == SipMethods.Cancel)
+        {
+            // RFC 3261 §12.2.2: a mid-dialog request for a dialog we do not have; §9.2: CANCEL matching nothing.
+            SipReplies.Reply(_transport, _metrics, request, origin, 481);
+            return;
+        }
+        SipReplies.RejectMethod(_transport, _metrics, request, origin);
+    }
+
+    private void OnNewSubscribe(SipRequest request, DatagramOrigin origin, DateTimeOffset receivedAt)
+    {
+        // RFC 3261 §8.2 order: method → headers (URI scheme, Require) → content → method-specific.
+        var device = DeviceIdentityExtractor.Extract(request);
+        if (!request.RequestUri.IsSip)
+        {
+            Reject(request, origin, device, 416);
+            return;
+        }
+        var required = request.GetList(HeaderNames.Require);
+        if (required.Count > 0)
+        {
+            // We support no extensions (RFC 3261 §8.2.2.3).
+            Reject(request, origin, device, 420, extra: [new SipHeader(HeaderNames.Unsupported, string.Join(", ", required))]);
+            return;
+        }
+        if (request.Event is not { Package: "ua-profile" })
+        {
+            // RFC 6665 §4.2.1.1 + RFC 3265 table: 489 carries Allow-Events.
+            Reject(request, origin, device, 489, extra: [SipReplies.AllowEventsHeader]);
+            return;
+        }
+        var profileType = device.ProfileType;
+        if (!profileType.Equals("device", StringComparison.OrdinalIgnoreCase) && !profileType.Equals("application", StringComparison.OrdinalIgnoreCase))
+        {
+            // RFC 6080 §6.6: a profile type we do not offer.
+            Reject(request, origin, device, 404, reason: $"Profile type {profileType} not offered");
+            return;
+        }
+        var accept = request.GetList(HeaderNames.Accept);
+        if (accept.Count > 0 && !accept.Any(AcceptsUrl))
+        {
+            // RFC 6665 §3.2.1: the NOTIFY body must be of a type the subscriber accepts.
+            Reject(request, origin, device, 406);
+            return;
+        }
+        if (device.Mac is null && !_options.ProvisionDevicesWithoutMac)
+        {
+            Reject(request, origin, device, 404, reason: "No device identity in request");
+            return;
+        }
+        if (!IsAdmitted(device))
+        {
+            Reject(request, origin, device, 403, reason: "Device not allowed");
+            return;
+        }
+        if (_dialogs.Count >= _options.MaxLiveDialogs)
+        {
+            _metrics.ShedRequest("dialog-cap");
+            _metrics.SubscribeOutcome(device.Vendor, "shed");
+            SipReplies.Reply(_transport, _metrics, request, origin, 503,
+                extraHeaders: [new SipHeader(HeaderNames.RetryAfter, _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+            return;
+        }
+
+        var url = _urls.Resolve(device, origin.Source.Address, origin.LocalAddress);
+        var start = new SubscriptionDialog.Start(request, origin, receivedAt, device, url, _transport, _options, _metrics);
+        var dialog = Context.ActorOf(Akka.Actor.Props.Create<SubscriptionDialog>(start));
+        Context.Watch(dialog);
+        _dialogs[request.CallId] = new DialogEntry(dialog, device.Mac);
+        _callIds[dialog] = request.CallId;
+        _metrics.DialogStarted();
+        _metrics.SubscribeOutcome(device.Vendor, "accepted");
+    }
+
+    private static bool AcceptsUrl(string mediaRange)
+    {
+        var type = mediaRange.Split(';', 2)[0].Trim();
+        return type.Equals("application/url", StringComparison.OrdinalIgnoreCase)
+            || type.Equals("application/*", StringComparison.OrdinalIgnoreCase)
+            || type.Equals("*/*", StringComparison.Ordinal);
+    }
+
+    private bool IsAdmitted(DeviceIdentity device)
+    {
+        if (_options.UnknownDevices == UnknownDevicePolicy.ProvisionAll) return true;
+        return device.Mac is not null
+            && (_options.AllowedMacs.Contains(device.Mac) || _options.AllowedOuis.Contains(device.Mac[..6]));
+    }
+
+    private void Reject(SipRequest request, DatagramOrigin origin, DeviceIdentity device, int status,
+        string? reason = null, IReadOnlyList<SipHeader>? extra = null)
+    {
+        // protocol.md §1.4: on the multicast path, silence — another server on the LAN may want this phone.
+        _metrics.SubscribeOutcome(device.Vendor, origin.ViaMulticast ? "silenced" : $"rejected-{status}");
+        if (origin.ViaMulticast)
+        {
+            _log.Debug("Ignoring multicast SUBSCRIBE {0} from {1} (would be {2})", request.CallId, origin.Source, status);
+            return;
+        }
+        SipReplies.Reply(_transport, _metrics, request, origin, status, reason, extra);
+    }
+
+    private void OnDialogCompleted(DialogMessages.Completed completed)
+    {
+        if (_dialogs.TryGetValue(completed.CallId, out var entry) && entry.Dialog.Equals(Sender))
+        {
+            _dialogs.Remove(completed.CallId);
+            _metrics.DialogEnded(crashed: false);
+        }
+        _callIds.Remove(Sender);
+        Context.Unwatch(Sender);
+        if (completed.TimerJExpiresAt <= Now) return;
+        _completed[completed.CallId] = new CompletedTransaction(completed.LocalTag, completed.TransactionKey, completed.LocalAddress, completed.TimerJExpiresAt);
+        _completedExpiry.Enqueue((completed.CallId, completed.TimerJExpiresAt));
+    }
+
+    private void OnTerminated(IActorRef actor)
+    {
+        if (actor.Equals(_transport))
+        {
+            _log.Warning("SIP transport stopped; recreating it");
+            _transport = Context.ActorOf(_transportFactory.CreateProps(Self), TransportName + "-" + Guid.NewGuid().ToString("N")[..8]);
+            Context.Watch(_transport);
+            return;
+        }
+        if (!_callIds.Remove(actor, out var callId)) return;
+        if (_dialogs.TryGetValue(callId, out var entry) && entry.Dialog.Equals(actor))
+        {
+            // Terminated without Completed: the dialog failed and was stopped by supervision.
+            _dialogs.Remove(callId);
+            _metrics.DialogEnded(crashed: true);
+            Context.System.EventStream.Publish(new Messages.ProvisioningFailed(callId, entry.Mac, "dialog failed", null, Now));
+        }
+    }
+
+    private void Sweep()
+    {
+        var now = Now;
+        while (_completedExpiry.Count > 0 && _completedExpiry.Peek().ExpiresAt <= now)
+        {
+            var (callId, expiresAt) = _completedExpiry.Dequeue();
+            if (_completed.TryGetValue(callId, out var entry) && entry.ExpiresAt == expiresAt) _completed.Remove(callId);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+
+namespace SnomActors.Server.Metrics;
+
+/// <summary>
+/// Lock-free counters and histograms of the PnP core, written by the router and the dialogs and
+/// read by the Prometheus exporter, the status API and <c>snomactors monitor</c>. One instance per
+/// daemon; shared by reference (it is the only mutable state that crosses actor boundaries, and only
+/// through Interlocked operations).
+/// </summary>
+public sealed class PnpMetrics
+{
+    private long _requestsIn, _responsesIn, _malformedIn, _datagramsOut;
+    private long _notifyRetransmissions, _notifyTimeouts, _subscribeRetransmissions, _liveDialogs;
+    private long _dialogsStarted, _dialogsCompleted, _dialogsCrashed;
+
+    public long RequestsIn => Interlocked.Read(ref _requestsIn);
+    public long ResponsesIn => Interlocked.Read(ref _responsesIn);
+    public long MalformedIn => Interlocked.Read(ref _malformedIn);
+    public long DatagramsOut => Interlocked.Read(ref _datagramsOut);
+    public long NotifyRetransmissions => Interlocked.Read(ref _notifyRetransmissions);
+    public long NotifyTimeouts => Interlocked.Read(ref _notifyTimeouts);
+    public long SubscribeRetransmissions => Interlocked.Read(ref _subscribeRetransmissions);
+    public long LiveDialogs => Interlocked.Read(ref _liveDialogs);
+    public long DialogsStarted => Interlocked.Read(ref _dialogsStarted);
+    public long DialogsCompleted => Interlocked.Read(ref _dialogsCompleted);
+    public long DialogsCrashed => Interlocked.Read(ref _dialogsCrashed);
+
+    /// <summary>Responses we sent, by status code.</summary>
+    public ConcurrentDictionary<int, long> ResponsesSent { get; } = new();
+
+    /// <summary>SUBSCRIBEs by (vendor, outcome): outcome is accepted, rejected-<code>, silenced, shed.</summary>
+    public ConcurrentDictionary<(string Vendor, string Outcome), long> Subscribes { get; } = new();
+
+    /// <summary>Requests shed by overload control, by reason (dialog-cap, rate-limit …).</summary>
+    public ConcurrentDictionary<string, long> Shed { get; } = new();
+
+    /// <summary>NOTIFY outcomes: acknowledged, rejected-<code>, timeout.</summary>
+    public ConcurrentDictionary<string, long> NotifyOutcomes { get; } = new();
+
+    /// <summary>Time from receiving a SUBSCRIBE to sending its 200.</summary>
+    public LatencyHistogram SubscribeToOk { get; } = new();
+
+    /// <summary>Time from receiving a SUBSCRIBE to the phone's 200 for our NOTIFY.</summary>
+    public LatencyHistogram SubscribeToNotifyAck { get; } = new();
+
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    public void RequestIn() => Interlocked.Increment(ref _requestsIn);
+    public void ResponseIn() => Interlocked.Increment(ref _responsesIn);
+    public void MalformedDatagram() => Interlocked.Increment(ref _malformedIn);
+    public void DatagramOut() => Interlocked.Increment(ref _datagramsOut);
+    public void NotifyRetransmitted() => Interlocked.Increment(ref _notifyRetransmissions);
+    public void SubscribeRetransmitted() => Interlocked.Increment(ref _subscribeRetransmissions);
+    public void NotifyTimedOut() => Interlocked.Increment(ref _notifyTimeouts);
+
+    public void DialogStarted()
+    {
+        Interlocked.Increment(ref _dialogsStarted);
+        Interlocked.Increment(ref _liveDialogs);
+    }
+
+    public void DialogEnded(bool crashed)
+    {
+        Interlocked.Decrement(ref _liveDialogs);
+        if (crashed) Interlocked.Increment(ref _dialogsCrashed);
+        else Interlocked.Increment(ref _dialogsCompleted);
+    }
+
+    public void ResponseSent(int status) => ResponsesSent.AddOrUpdate(status, 1, static (_, n) => n + 1);
+    public void SubscribeOutcome(string vendor, string outcome) => Subscribes.AddOrUpdate((vendor, outcome), 1, static (_, n) => n + 1);
+    public void ShedRequest(string reason) => Shed.AddOrUpdate(reason, 1, static (_, n) => n + 1);
+    public void NotifyOutcome(string outcome) => NotifyOutcomes.AddOrUpdate(outcome, 1, static (_, n) => n + 1);
+}
+
+/// <summary>A fixed-bucket latency histogram (Prometheus style, cumulative on export).</summary>
+public sealed class LatencyHistogram
+{
+    /// <summary>Upper bounds in seconds.</summary>
+    public static readonly double[] BucketBounds =
+        [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 32];
+
+    private readonly long[] _counts = new long[BucketBounds.Length + 1];
+    private long _count;
+    private long _sumMicros;
+
+    public void Observe(TimeSpan elapsed)
+    {
+        var seconds = elapsed.TotalSeconds;
+        var i = 0;
+        while (i < BucketBounds.Length && seconds > BucketBounds[i]) i++;
+        Interlocked.Increment(ref _counts[i]);
+        Interlocked.Increment(ref _count);
+        Interlocked.Add(ref _sumMicros, (long)(elapsed.Ticks / 10));
+    }
+
+    public long Count => Interlocked.Read(ref _count);
+    public double SumSeconds => Interlocked.Read(ref _sumMicros) / 1_000_000.0;
+
+    /// <summary>Non-cumulative counts per bucket; the last one is +Inf.</summary>
+    public long[] Snapshot()
+    {
+        var copy = new long[_counts.Length];
+        for (var i = 0; i < copy.Length; i++) copy[i] = Interlocked.Read(ref _counts[i]);
+        return copy;
+    }
+}
