@@ -48,7 +48,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
 
     private const string TransportName = "transport";
 
-    private readonly PnpOptions _options;
+    private PnpOptions _options;
     private readonly ITransportFactory _transportFactory;
     private readonly PnpMetrics _metrics;
     private readonly ProvisioningUrlResolver _urls;
@@ -132,6 +132,9 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
                 break;
             case SipTransport.Bound bound:
                 _binding = bound;
+                // With port 0 (tests) the real port is known only now; our Via and Contact must carry it.
+                if (bound.LocalEndpoints.Count > 0 && bound.LocalEndpoints[0].Port != _options.SipPort)
+                    _options = _options with { SipPort = bound.LocalEndpoints[0].Port };
                 _log.Info("SIP transport bound on {0}; multicast on [{1}]",
                     string.Join(", ", bound.LocalEndpoints), string.Join(", ", bound.MulticastInterfaces));
                 Context.System.EventStream.Publish(bound);

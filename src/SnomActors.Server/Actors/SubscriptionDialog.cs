@@ -100,6 +100,15 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
 
         // RFC 6665 §4.2.1.2: the NOTIFY follows the 2xx immediately, on the dialog the 200 created.
         _dialog = NotifierDialog.FromSubscribe(subscribe, origin.Source, _localTag, contact);
+        if (_dialog.Target.DiffersFromSource && !_dialog.Target.Destination.Address.Equals(origin.Source.Address))
+        {
+            // A Contact naming another host would make us a reflector (RFC 6665 §6.3 amplification):
+            // anyone could forge a SUBSCRIBE to aim up to 11 NOTIFYs at a third party. The Request-URI
+            // stays the Contact (the dialog's remote target); the datagrams go to the host that asked.
+            _log.Warning("Dialog {0}: Contact host {1} is not the source {2}; sending the NOTIFY to the source",
+                CallId, _dialog.Target.Destination, origin.Source);
+            _dialog = _dialog with { Target = _dialog.Target with { Destination = origin.Source, DiffersFromSource = false } };
+        }
         var cseq = subscribe.CSeq.Number < int.MaxValue ? subscribe.CSeq.Number + 1 : 1u;
         var body = NotifyBuilder.UrlBody(_start.ProvisioningUrl, _start.Options.AppendCrLfToUrlBody);
         _notify = NotifyBuilder.Build(_dialog, cseq, $"{FormatHost(origin.LocalAddress)}:{_start.Options.SipPort}",
@@ -107,7 +116,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         Send(_notify, _dialog.Target.Destination);
         events.Publish(new NotifySent(CallId, Mac, _start.ProvisioningUrl, _dialog.Target.Destination, Now));
         if (_dialog.Target.DiffersFromSource)
-            _log.Info("Dialog {0}: Contact {1} differs from source {2}; NOTIFY goes to Contact", CallId, _dialog.Target.Destination, origin.Source);
+            _log.Info("Dialog {0}: Contact port {1} differs from source {2}; NOTIFY goes to Contact", CallId, _dialog.Target.Destination, origin.Source);
 
         // RFC 3261 §17.1.2.2: Timer E = T1 for UDP, Timer F = 64·T1; §17.2.2: Timer J = 64·T1.
         _timerE = _timers.TimerEInitial;

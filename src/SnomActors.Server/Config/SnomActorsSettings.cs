@@ -1,0 +1,134 @@
+using System.Net;
+using SnomActors.Sip.Building;
+using SnomActors.Sip.Identity;
+using SnomActors.Transport.Udp;
+
+namespace SnomActors.Server.Config;
+
+/// <summary>
+/// The daemon's application settings, bound from the <c>SnomActors</c> configuration section
+/// (appsettings.json, <c>--config FILE</c>, environment variables <c>SnomActors__Sip__Port=5070</c>,
+/// then the <c>snomactors run</c> flags, in rising precedence). Akka's own settings live in HOCON
+/// (<c>hocon/akka.conf</c>).
+/// </summary>
+public sealed class SnomActorsSettings
+{
+    public const string Section = "SnomActors";
+
+    public SipSettings Sip { get; set; } = new();
+    public HttpSettings Http { get; set; } = new();
+    public ProvisioningSettings Provisioning { get; set; } = new();
+
+    /// <summary>State directory (SQLite registry, admin credential). <c>--data</c>.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    public sealed class SipSettings
+    {
+        /// <summary>IPv4 address to listen on; empty = all IPv4 addresses. <c>--sip-address</c>.</summary>
+        public string Address { get; set; } = "";
+        /// <summary><c>--sip-port</c>.</summary>
+        public int Port { get; set; } = 5060;
+        /// <summary>Join 224.0.1.75 (false with <c>--no-multicast</c>).</summary>
+        public bool Multicast { get; set; } = true;
+        /// <summary>Interfaces (names or IPv4 addresses) to join the group on; empty = all suitable. <c>--multicast-interface</c>.</summary>
+        public List<string> MulticastInterfaces { get; set; } = [];
+        public int ReceiveBufferBytes { get; set; } = 4 * 1024 * 1024;
+        /// <summary>Cap on live dialogs (503 / silence beyond).</summary>
+        public int MaxLiveDialogs { get; set; } = 200_000;
+        public int RetryAfterSeconds { get; set; } = 5;
+        /// <summary>RFC 3261 T1 in milliseconds (T2 and T4 scale with it only if set explicitly).</summary>
+        public int T1Milliseconds { get; set; } = 500;
+        public int T2Milliseconds { get; set; } = 4000;
+        public int T4Milliseconds { get; set; } = 5000;
+    }
+
+    public sealed class HttpSettings
+    {
+        /// <summary>Where Kestrel listens; several separated by ';'. <c>--http-url</c>.</summary>
+        public string Urls { get; set; } = "http://0.0.0.0:8080";
+        /// <summary>Host name or address phones use to reach us, when it cannot be taken from the interface.</summary>
+        public string PublicHost { get; set; } = "";
+    }
+
+    public sealed class ProvisioningSettings
+    {
+        /// <summary>The default URL template. <c>--provisioning-url</c>.</summary>
+        public string UrlTemplate { get; set; } = "http://{server}:{port}/settings/{mac}.xml";
+        public Dictionary<string, string> VendorUrlTemplates { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+        public Dictionary<string, string> ModelUrlTemplates { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+        public Dictionary<string, string> MacUrlTemplates { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+        /// <summary><c>ProvisionAll</c> (default) or <c>AllowListOnly</c>.</summary>
+        public UnknownDevicePolicy UnknownDevices { get; set; } = UnknownDevicePolicy.ProvisionAll;
+        /// <summary>MACs or OUIs (6 hex digits) allowed under <c>AllowListOnly</c>.</summary>
+        public List<string> Allow { get; set; } = [];
+        public bool AppendCrLfToUrlBody { get; set; }
+    }
+
+    /// <summary>The first HTTP URL's port (what <c>{port}</c> in URL templates stands for).</summary>
+    public int HttpPort()
+    {
+        var first = Http.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        if (first is null) return 8080;
+        var normalised = first.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+        return Uri.TryCreate(normalised, UriKind.Absolute, out var uri) ? uri.Port : 8080;
+    }
+
+    /// <summary>Checks the settings and turns them into the PnP core's options; throws naming the bad setting.</summary>
+    public PnpOptions ToPnpOptions(int boundSipPort)
+    {
+        var macs = new HashSet<string>(StringComparer.Ordinal);
+        var ouis = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in Provisioning.Allow)
+        {
+            var text = entry.Trim();
+            if (MacAddress.TryNormalize(text, out var mac)) macs.Add(mac);
+            else if (text.Replace(":", "").Replace("-", "") is { Length: 6 } oui && oui.All(Uri.IsHexDigit)) ouis.Add(oui.ToLowerInvariant());
+            else throw new ArgumentException($"Provisioning:Allow entry '{entry}' is neither a MAC nor an OUI (6 hex digits).");
+        }
+        var macTemplates = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, template) in Provisioning.MacUrlTemplates)
+        {
+            if (!MacAddress.TryNormalize(key, out var mac)) throw new ArgumentException($"Provisioning:MacUrlTemplates key '{key}' is not a MAC address.");
+            macTemplates[mac] = template;
+        }
+        if (Sip.MaxLiveDialogs < 1) throw new ArgumentException("Sip:MaxLiveDialogs must be at least 1.");
+        if (Sip.T1Milliseconds < 1 || Sip.T2Milliseconds < Sip.T1Milliseconds || Sip.T4Milliseconds < 0)
+            throw new ArgumentException("Sip timers must satisfy 0 < T1 <= T2 and T4 >= 0.");
+        return new PnpOptions
+        {
+            ProvisioningUrlTemplate = Provisioning.UrlTemplate,
+            VendorUrlTemplates = Provisioning.VendorUrlTemplates.ToDictionary(kv => kv.Key.ToLowerInvariant(), kv => kv.Value),
+            ModelUrlTemplates = new Dictionary<string, string>(Provisioning.ModelUrlTemplates, StringComparer.OrdinalIgnoreCase),
+            MacUrlTemplates = macTemplates,
+            ServerHost = Http.PublicHost,
+            HttpPort = HttpPort(),
+            SipPort = boundSipPort,
+            UnknownDevices = Provisioning.UnknownDevices,
+            AllowedMacs = macs,
+            AllowedOuis = ouis,
+            MaxLiveDialogs = Sip.MaxLiveDialogs,
+            RetryAfterSeconds = Sip.RetryAfterSeconds,
+            AppendCrLfToUrlBody = Provisioning.AppendCrLfToUrlBody,
+            Timers = new SipTimers(TimeSpan.FromMilliseconds(Sip.T1Milliseconds), TimeSpan.FromMilliseconds(Sip.T2Milliseconds), TimeSpan.FromMilliseconds(Sip.T4Milliseconds)),
+        };
+    }
+
+    /// <summary>The UDP transport options; throws naming the bad setting.</summary>
+    public UdpTransportOptions ToUdpOptions()
+    {
+        var address = IPAddress.Any;
+        if (Sip.Address.Length > 0 && !IPAddress.TryParse(Sip.Address, out address!))
+            throw new ArgumentException($"--sip-address '{Sip.Address}' is not an IPv4 address.");
+        if (Sip.Port is < 0 or > 65535) throw new ArgumentException($"--sip-port {Sip.Port} is not in 0-65535.");
+        var options = new UdpTransportOptions
+        {
+            BindAddress = address,
+            Port = Sip.Port,
+            EnableMulticast = Sip.Multicast,
+            MulticastInterfaces = Sip.MulticastInterfaces,
+            ReceiveBufferBytes = Sip.ReceiveBufferBytes,
+        };
+        options.Validate();
+        return options;
+    }
+}
