@@ -41,6 +41,17 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         public static readonly SweepCompleted Instance = new();
     }
 
+    private sealed record ReplenishRateLimits
+    {
+        public static readonly ReplenishRateLimits Instance = new();
+    }
+
+    /// <summary>Ends the re-attach phase after a restart even if a dialog never answered.</summary>
+    private sealed record ReattachTimeout
+    {
+        public static readonly ReattachTimeout Instance = new();
+    }
+
     private sealed record DialogEntry(IActorRef Dialog, string? Mac);
 
     /// <summary>A finished dialog's SUBSCRIBE server transaction, still within Timer J.</summary>
@@ -52,11 +63,14 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
     private readonly ITransportFactory _transportFactory;
     private readonly PnpMetrics _metrics;
     private readonly ProvisioningUrlResolver _urls;
+    private readonly Overload.NewTransactionLimiter _limiter;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, DialogEntry> _dialogs = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _callIds = new();
     private readonly Dictionary<string, CompletedTransaction> _completed = new(StringComparer.Ordinal);
     private readonly Queue<(string CallId, DateTimeOffset ExpiresAt)> _completedExpiry = new();
+    private readonly HashSet<IActorRef> _reattaching = [];
+    private readonly Queue<SipTransport.Received> _heldDuringReattach = new();
     private IActorRef _transport = ActorRefs.Nobody;
     private SipTransport.Bound? _binding;
 
@@ -66,6 +80,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         _transportFactory = transportFactory;
         _metrics = metrics;
         _urls = new ProvisioningUrlResolver(options);
+        _limiter = new Overload.NewTransactionLimiter(options.RateLimits);
     }
 
     /// <summary>Props for the router; it creates its transport child through <paramref name="transportFactory"/>.</summary>
@@ -91,7 +106,10 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             : Context.ActorOf(_transportFactory.CreateProps(Self), TransportName);
         Context.Watch(_transport);
         Timers.StartPeriodicTimer(nameof(SweepCompleted), SweepCompleted.Instance, TimeSpan.FromSeconds(1));
+        Timers.StartPeriodicTimer(nameof(ReplenishRateLimits), ReplenishRateLimits.Instance, Overload.NewTransactionLimiter.Tick);
     }
+
+    protected override void PostStop() => _limiter.Dispose();
 
     /// <summary>
     /// Keep the children across a restart: the dialogs in flight and the transport survive a
@@ -107,7 +125,53 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             if (child.Equals(_transport)) continue;
             Context.Watch(child);
             child.Tell(DialogMessages.Reattach.Instance);
+            _reattaching.Add(child);
         }
+        if (_reattaching.Count == 0) return;
+        // Until every surviving dialog has said which Call-ID it serves, a datagram for it would look
+        // like a new SUBSCRIBE (a second dialog, a second NOTIFY) or a stray response: hold datagrams
+        // back, in order, and route them once the table is complete.
+        Timers.StartSingleTimer(nameof(ReattachTimeout), ReattachTimeout.Instance, TimeSpan.FromSeconds(1));
+        Become(Reattaching);
+    }
+
+    private void Reattaching(object message)
+    {
+        switch (message)
+        {
+            case SipTransport.Received received:
+                _heldDuringReattach.Enqueue(received);
+                break;
+            case DialogMessages.Attached or DialogMessages.Completed:
+                var child = Sender;
+                OnReceive(message);
+                Reattached(child);
+                break;
+            case Terminated terminated:
+                OnReceive(message);
+                Reattached(terminated.ActorRef);
+                break;
+            case ReattachTimeout:
+                _log.Warning("{0} dialog(s) did not re-attach after the router restarted; routing resumes without them", _reattaching.Count);
+                _reattaching.Clear();
+                EndReattach();
+                break;
+            default:
+                OnReceive(message);
+                break;
+        }
+    }
+
+    private void Reattached(IActorRef child)
+    {
+        if (_reattaching.Remove(child) && _reattaching.Count == 0) EndReattach();
+    }
+
+    private void EndReattach()
+    {
+        Timers.Cancel(nameof(ReattachTimeout));
+        Become(OnReceive);
+        while (_heldDuringReattach.TryDequeue(out var held)) OnDatagram(held);
     }
 
     protected override void OnReceive(object message)
@@ -130,6 +194,9 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             case SweepCompleted:
                 Sweep();
                 break;
+            case ReplenishRateLimits:
+                _limiter.Replenish();
+                break;
             case SipTransport.Bound bound:
                 _binding = bound;
                 // With port 0 (tests) the real port is known only now; our Via and Contact must carry it.
@@ -149,6 +216,8 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
                 // Lets other parts of the daemon (check-sync resync) send through our socket.
                 _transport.Forward(send);
                 break;
+            case DialogMessages.CrashForTest crash:
+                throw new InvalidOperationException(crash.Reason);
             default:
                 Unhandled(message);
                 break;
@@ -219,10 +288,18 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
 
     private void OnNewRequest(SipRequest request, DatagramOrigin origin, DateTimeOffset receivedAt)
     {
+        if (request.Method == SipMethods.Ack) return; // never answered
+        if (!_limiter.TryAdmit(origin.Source.Address, out var shedReason))
+        {
+            // Beyond the token buckets: 503 with Retry-After on unicast, silence on multicast; always counted.
+            _metrics.ShedRequest(shedReason);
+            if (request.Method == SipMethods.Subscribe) _metrics.SubscribeOutcome(DeviceIdentityExtractor.Extract(request).Vendor, "shed");
+            SipReplies.Reply(_transport, _metrics, request, origin, 503,
+                extraHeaders: [new SipHeader(HeaderNames.RetryAfter, _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+            return;
+        }
         switch (request.Method)
         {
-            case SipMethods.Ack:
-                return; // never answered
             case SipMethods.Subscribe when request.To.Tag is null:
                 OnNewSubscribe(request, origin, receivedAt);
                 return;

@@ -53,6 +53,9 @@ public sealed record PnpOptions
     /// <summary>Cap on live dialogs; beyond it new SUBSCRIBEs get 503 (unicast) or silence (multicast).</summary>
     public int MaxLiveDialogs { get; init; } = 200_000;
 
+    /// <summary>Token buckets on new transactions per source IP and globally.</summary>
+    public Overload.RateLimitOptions RateLimits { get; init; } = Overload.RateLimitOptions.Default;
+
     /// <summary>Retry-After seconds sent with 503.</summary>
     public int RetryAfterSeconds { get; init; } = 5;
 

@@ -36,6 +36,14 @@ public sealed class SnomActorsSettings
         /// <summary>Cap on live dialogs (503 / silence beyond).</summary>
         public int MaxLiveDialogs { get; set; } = 200_000;
         public int RetryAfterSeconds { get; set; } = 5;
+        /// <summary>New transactions per second per source IP (0 = unlimited).</summary>
+        public double RatePerSource { get; set; } = 10;
+        public int RatePerSourceBurst { get; set; } = 20;
+        /// <summary>New transactions per second in all (0 = unlimited).</summary>
+        public double RateGlobal { get; set; } = 50_000;
+        public int RateGlobalBurst { get; set; } = 50_000;
+        /// <summary>Loopback sources skip the per-source limit (local load generators).</summary>
+        public bool RateExemptLoopback { get; set; } = true;
         /// <summary>RFC 3261 T1 in milliseconds (T2 and T4 scale with it only if set explicitly).</summary>
         public int T1Milliseconds { get; set; } = 500;
         public int T2Milliseconds { get; set; } = 4000;
@@ -91,6 +99,8 @@ public sealed class SnomActorsSettings
             if (!MacAddress.TryNormalize(key, out var mac)) throw new ArgumentException($"Provisioning:MacUrlTemplates key '{key}' is not a MAC address.");
             macTemplates[mac] = template;
         }
+        if (Sip.RatePerSource < 0 || Sip.RateGlobal < 0 || Sip.RatePerSourceBurst < 1 || Sip.RateGlobalBurst < 1)
+            throw new ArgumentException("Sip rate limits must be >= 0 with bursts >= 1.");
         if (Sip.MaxLiveDialogs < 1) throw new ArgumentException("Sip:MaxLiveDialogs must be at least 1.");
         if (Sip.T1Milliseconds < 1 || Sip.T2Milliseconds < Sip.T1Milliseconds || Sip.T4Milliseconds < 0)
             throw new ArgumentException("Sip timers must satisfy 0 < T1 <= T2 and T4 >= 0.");
@@ -108,6 +118,7 @@ public sealed class SnomActorsSettings
             AllowedOuis = ouis,
             MaxLiveDialogs = Sip.MaxLiveDialogs,
             RetryAfterSeconds = Sip.RetryAfterSeconds,
+            RateLimits = new Overload.RateLimitOptions(Sip.RatePerSource, Sip.RatePerSourceBurst, Sip.RateGlobal, Sip.RateGlobalBurst, Sip.RateExemptLoopback),
             AppendCrLfToUrlBody = Provisioning.AppendCrLfToUrlBody,
             Timers = new SipTimers(TimeSpan.FromMilliseconds(Sip.T1Milliseconds), TimeSpan.FromMilliseconds(Sip.T2Milliseconds), TimeSpan.FromMilliseconds(Sip.T4Milliseconds)),
         };
