@@ -41,6 +41,13 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         public static readonly SweepCompleted Instance = new();
     }
 
+    /// <summary>
+    /// Sends a check-sync NOTIFY to a running phone (push re-provisioning); the router runs the client
+    /// transaction as a child so that the phone's response finds it by Call-ID. The outcome
+    /// (<see cref="CheckSyncTransaction.Outcome"/>) goes to <paramref name="ReplyTo"/>.
+    /// </summary>
+    public sealed record SendCheckSync(string? Mac, IPEndPoint Target, bool Reboot, IActorRef ReplyTo);
+
     private sealed record ReplenishRateLimits
     {
         public static readonly ReplenishRateLimits Instance = new();
@@ -211,6 +218,9 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
                 break;
             case GetLiveDialogs:
                 Sender.Tell(new LiveDialogs(_dialogs.Count, _completed.Count));
+                break;
+            case SendCheckSync checkSync:
+                StartCheckSync(checkSync);
                 break;
             case SipTransport.Send send:
                 // Lets other parts of the daemon (check-sync resync) send through our socket.
@@ -439,6 +449,39 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             _dialogs.Remove(callId);
             _metrics.DialogEnded(crashed: true);
             Context.System.EventStream.Publish(new Messages.ProvisioningFailed(callId, entry.Mac, "dialog failed", null, Now));
+        }
+    }
+
+    private void StartCheckSync(SendCheckSync request)
+    {
+        var callId = SipIdentifiers.NewCallId("snomactors");
+        var local = LocalAddressFor(request.Target);
+        var start = new CheckSyncTransaction.Start(request.Mac, request.Target, local, _options.SipPort, request.Reboot,
+            _transport, request.ReplyTo, callId, _options.Timers, _metrics);
+        var transaction = Context.ActorOf(Akka.Actor.Props.Create<CheckSyncTransaction>(start));
+        Context.Watch(transaction);
+        _dialogs[callId] = new DialogEntry(transaction, request.Mac);
+        _callIds[transaction] = callId;
+        _metrics.DialogStarted();
+    }
+
+    /// <summary>
+    /// Our address as the phone sees it: the bound address, or when bound to all addresses the
+    /// source the kernel would pick for that destination (a connected UDP socket sends nothing).
+    /// </summary>
+    private IPAddress LocalAddressFor(IPEndPoint target)
+    {
+        var bound = _binding?.LocalEndpoints.FirstOrDefault()?.Address;
+        if (bound is not null && !bound.Equals(IPAddress.Any)) return bound;
+        try
+        {
+            using var probe = new System.Net.Sockets.Socket(target.AddressFamily, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+            probe.Connect(target);
+            return ((IPEndPoint)probe.LocalEndPoint!).Address;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return IPAddress.Loopback;
         }
     }
 

@@ -8,6 +8,9 @@ namespace SnomActors.Server.Config;
 /// <summary>Marker for the PnP router in Akka.Hosting's ActorRegistry.</summary>
 public sealed class PnpRouterKey;
 
+/// <summary>Marker for the check-sync pacing actor in Akka.Hosting's ActorRegistry.</summary>
+public sealed class ResyncKey;
+
 /// <summary>Akka.Hosting wiring of the PnP core.</summary>
 public static class PnpActorConfiguration
 {
@@ -21,5 +24,6 @@ public static class PnpActorConfiguration
         {
             var router = system.ActorOf(DialogRouter.Props(options, transportFactory, metrics), "pnp");
             registry.Register<PnpRouterKey>(router);
+            registry.Register<ResyncKey>(system.ActorOf(ResyncCoordinator.Props(router, options.ResyncPerSecond), "resync"));
         });
 }

@@ -71,6 +71,9 @@ public sealed record PnpOptions
     /// <summary>RFC 3261 timer base values.</summary>
     public SipTimers Timers { get; init; } = SipTimers.Default;
 
+    /// <summary>Check-sync NOTIFYs started per second by push re-provisioning (<c>resync --all</c>).</summary>
+    public double ResyncPerSecond { get; init; } = 20;
+
     /// <summary>Value of our User-Agent / Server header.</summary>
     public string UserAgent { get; init; } = "SnomActors/1.0";
 }
