@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SnomActors.Server.Config;
@@ -59,7 +60,7 @@ public static class DaemonHost
 
         builder.WebHost.UseUrls(settings.Http.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.Host.UseSystemd();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(40));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Shutdown.DrainTimeoutSeconds + 10));
 
         var metrics = new PnpMetrics();
         var udpCounters = new UdpTransportCounters();
@@ -85,6 +86,12 @@ public static class DaemonHost
             });
         });
 
+        // Started in this order after Akka; stopped in reverse, so the drain runs before Akka stops.
+        builder.Services.AddHostedService<ReadinessGate>();
+        builder.Services.TryAddSingleton<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier, Microsoft.Extensions.Hosting.Systemd.SystemdNotifier>();
+        builder.Services.AddHostedService<SystemdWatchdog>();
+        builder.Services.AddHostedService<GracefulDrain>();
+
         var app = builder.Build();
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
         app.MapGet("/health/ready", (DaemonReadiness ready) => ready.SipBound
@@ -96,9 +103,10 @@ public static class DaemonHost
             await app.RunAsync(cancellation);
             return 0;
         }
-        catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException || ex.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or System.Net.Sockets.SocketException)
         {
-            app.Logger.LogCritical("HTTP listener failed: {Message}", ex.Message);
+            // Startup failures (port in use, bad certificate …) end the process with a message, not a stack trace.
+            Console.Error.WriteLine($"snomactors run: {ex.GetBaseException().Message}");
             return 1;
         }
     }
@@ -107,10 +115,17 @@ public static class DaemonHost
 /// <summary>What /health/ready reports: the SIP socket is bound (the registry joins in issue 3).</summary>
 public sealed class DaemonReadiness
 {
+    private readonly TaskCompletionSource _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile string[] _endpoints = [];
     public bool SipBound => _endpoints.Length > 0;
     public IReadOnlyList<string> Endpoints => _endpoints;
-    public void MarkBound(IEnumerable<string> endpoints) => _endpoints = [.. endpoints];
+    public Task WhenBound => _bound.Task;
+
+    public void MarkBound(IEnumerable<string> endpoints)
+    {
+        _endpoints = [.. endpoints];
+        _bound.TrySetResult();
+    }
 }
 
 /// <summary>Turns the transport's Bound event into readiness.</summary>

@@ -22,6 +22,22 @@ public static class DialogMessages
         public static readonly Reattach Instance = new();
     }
 
+    /// <summary>
+    /// Graceful shutdown: a dialog whose NOTIFY transaction is already complete ends now instead of
+    /// waiting out Timer K; one still in Trying/Proceeding ends as soon as it gets its final response.
+    /// </summary>
+    public sealed record Drain
+    {
+        public static readonly Drain Instance = new();
+    }
+
     /// <summary>A dialog's answer to <see cref="Reattach"/>.</summary>
     public sealed record Attached(string CallId, string? Mac);
+
+    /// <summary>
+    /// Test seam: makes the router or a dialog throw, so that specifications can drive the
+    /// supervision paths (a dialog stopped alone, a router restarted with its dialogs kept).
+    /// Nothing in the daemon sends it.
+    /// </summary>
+    internal sealed record CrashForTest(string Reason);
 }

@@ -48,6 +48,22 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
     /// </summary>
     public sealed record SendCheckSync(string? Mac, IPEndPoint Target, bool Reboot, IActorRef ReplyTo);
 
+    /// <summary>
+    /// Graceful shutdown (issue 5 item 5): stop accepting new dialogs (503 on unicast, silence on
+    /// multicast), let the NOTIFY transactions in flight finish (at most Timer F), then answer
+    /// <see cref="Drained"/>.
+    /// </summary>
+    public sealed record Drain
+    {
+        public static readonly Drain Instance = new();
+    }
+
+    /// <summary>Every dialog has ended after a <see cref="Drain"/>.</summary>
+    public sealed record Drained
+    {
+        public static readonly Drained Instance = new();
+    }
+
     private sealed record ReplenishRateLimits
     {
         public static readonly ReplenishRateLimits Instance = new();
@@ -80,6 +96,8 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
     private readonly Queue<SipTransport.Received> _heldDuringReattach = new();
     private IActorRef _transport = ActorRefs.Nobody;
     private SipTransport.Bound? _binding;
+    private bool _draining;
+    private readonly List<IActorRef> _drainWaiters = [];
 
     public DialogRouter(PnpOptions options, ITransportFactory transportFactory, PnpMetrics metrics)
     {
@@ -220,7 +238,10 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
                 Sender.Tell(new LiveDialogs(_dialogs.Count, _completed.Count));
                 break;
             case SendCheckSync checkSync:
-                StartCheckSync(checkSync);
+                if (!_draining) StartCheckSync(checkSync);
+                break;
+            case Drain:
+                OnDrain();
                 break;
             case SipTransport.Send send:
                 // Lets other parts of the daemon (check-sync resync) send through our socket.
@@ -270,13 +291,13 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         }
         if (_completed.TryGetValue(request.CallId, out var done))
         {
-            OnRequestForCompletedDialog(request, origin, done);
+            OnRequestForCompletedDialog(request, origin, done, receivedAt);
             return;
         }
         OnNewRequest(request, origin, receivedAt);
     }
 
-    private void OnRequestForCompletedDialog(SipRequest request, DatagramOrigin origin, CompletedTransaction done)
+    private void OnRequestForCompletedDialog(SipRequest request, DatagramOrigin origin, CompletedTransaction done, DateTimeOffset receivedAt)
     {
         if (request.Method == SipMethods.Subscribe && ServerTransactionKey.For(request) == done.TransactionKey)
         {
@@ -291,9 +312,22 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             return;
         }
         if (request.Method == SipMethods.Ack) return;
-        // The dialog is over (our NOTIFY said terminated): in-dialog requests find nothing.
-        SipReplies.Reply(_transport, _metrics, request, origin, request.To.Tag is null && request.Method != SipMethods.Subscribe ? 405 : 481,
-            extraHeaders: [SipReplies.AllowHeader]);
+        if (request.To.Tag is not null)
+        {
+            // The dialog is over (our NOTIFY said terminated): in-dialog requests find nothing.
+            SipReplies.Reply(_transport, _metrics, request, origin, 481);
+            return;
+        }
+        if (request.Method == SipMethods.Cancel)
+        {
+            // RFC 3261 §9.2: the SUBSCRIBE transaction still exists (Timer J) and was answered, so the
+            // CANCEL changes nothing and gets 200. Matched on the Call-ID alone: the branch is not kept here.
+            SipReplies.Reply(_transport, _metrics, request, origin, 200);
+            return;
+        }
+        // Out of dialog and merely reusing the Call-ID — an OPTIONS, or a new SUBSCRIBE transaction such
+        // as the retry the dialog asked for with "500, Retry-After: 1": a new request like any other.
+        OnNewRequest(request, origin, receivedAt);
     }
 
     private void OnNewRequest(SipRequest request, DatagramOrigin origin, DateTimeOffset receivedAt)
@@ -372,6 +406,14 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             Reject(request, origin, device, 403, reason: "Device not allowed");
             return;
         }
+        if (_draining)
+        {
+            _metrics.ShedRequest("shutting-down");
+            _metrics.SubscribeOutcome(device.Vendor, "shed");
+            SipReplies.Reply(_transport, _metrics, request, origin, 503, "Shutting down",
+                [new SipHeader(HeaderNames.RetryAfter, _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+            return;
+        }
         if (_dialogs.Count >= _options.MaxLiveDialogs)
         {
             _metrics.ShedRequest("dialog-cap");
@@ -428,6 +470,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         }
         _callIds.Remove(Sender);
         Context.Unwatch(Sender);
+        CheckDrained();
         if (completed.TimerJExpiresAt <= Now) return;
         _completed[completed.CallId] = new CompletedTransaction(completed.LocalTag, completed.TransactionKey, completed.LocalAddress, completed.TimerJExpiresAt);
         _completedExpiry.Enqueue((completed.CallId, completed.TimerJExpiresAt));
@@ -450,6 +493,23 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             _metrics.DialogEnded(crashed: true);
             Context.System.EventStream.Publish(new Messages.ProvisioningFailed(callId, entry.Mac, "dialog failed", null, Now));
         }
+        CheckDrained();
+    }
+
+    private void OnDrain()
+    {
+        if (!_draining) _log.Info("Draining: no new dialogs; waiting for {0} in flight", _dialogs.Count);
+        _draining = true;
+        _drainWaiters.Add(Sender);
+        foreach (var entry in _dialogs.Values) entry.Dialog.Tell(DialogMessages.Drain.Instance);
+        CheckDrained();
+    }
+
+    private void CheckDrained()
+    {
+        if (!_draining || _dialogs.Count > 0 || _drainWaiters.Count == 0) return;
+        foreach (var waiter in _drainWaiters) waiter.Tell(Drained.Instance);
+        _drainWaiters.Clear();
     }
 
     private void StartCheckSync(SendCheckSync request)

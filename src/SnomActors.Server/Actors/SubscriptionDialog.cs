@@ -58,8 +58,8 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
     private readonly Start _start;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly SipTimers _timers;
-    private readonly string _localTag = SipIdentifiers.NewTag();
-    private readonly string _notifyBranch = SipIdentifiers.NewBranch();
+    private string _localTag = SipIdentifiers.NewTag();
+    private string _notifyBranch = SipIdentifiers.NewBranch();
     private readonly string _transactionKey;
     private byte[] _ok = [];
     private byte[] _notify = [];
@@ -68,9 +68,14 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
     private TimeSpan _timerE;
     private DateTimeOffset _timerJExpiresAt;
     private bool _timerJExpired;
+    private UntypedReceive _phase;
+    private readonly Dictionary<string, (object Message, DateTimeOffset Due)> _armed = new(StringComparer.Ordinal);
+    private readonly Queue<object> _heldUntilHandoff = new();
+    private bool _draining;
 
     public SubscriptionDialog(Start start)
     {
+        _phase = OnReceive;
         _start = start;
         _timers = start.Options.Timers;
         _transactionKey = ServerTransactionKey.For(start.Subscribe);
@@ -120,11 +125,79 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
 
         // RFC 3261 §17.1.2.2: Timer E = T1 for UDP, Timer F = 64·T1; §17.2.2: Timer J = 64·T1.
         _timerE = _timers.TimerEInitial;
-        Timers.StartSingleTimer(nameof(TimerE), TimerE.Instance, _timerE);
-        Timers.StartSingleTimer(nameof(TimerF), TimerF.Instance, _timers.TimerF);
+        Arm(nameof(TimerE), TimerE.Instance, _timerE);
+        Arm(nameof(TimerF), TimerF.Instance, _timers.TimerF);
         _timerJExpiresAt = Now + _timers.TimerJ;
-        Timers.StartSingleTimer(nameof(TimerJ), TimerJ.Instance, _timers.TimerJ);
-        Become(NotifyTrying);
+        Arm(nameof(TimerJ), TimerJ.Instance, _timers.TimerJ);
+        Enter(NotifyTrying);
+    }
+
+    /// <summary>
+    /// Akka restarts the children a restarting parent keeps (the router keeps its dialogs across a
+    /// fault): without this the fresh instance would run <see cref="PreStart"/> again — a second 200
+    /// with another To-tag and a second NOTIFY. The old instance hands itself to the new one instead,
+    /// through the mailbox; the router's own strategy stops a dialog that fails by itself, so this is
+    /// the only restart a dialog ever sees.
+    /// </summary>
+    protected override void PreRestart(Exception reason, object message) => Self.Tell(new Handoff(this));
+
+    protected override void PostRestart(Exception reason) => Become(AwaitingHandoff);
+
+    /// <summary>The previous incarnation of this dialog (dead: nothing else touches it any more).</summary>
+    private sealed record Handoff(SubscriptionDialog Previous);
+
+    private void AwaitingHandoff(object message)
+    {
+        switch (message)
+        {
+            case Handoff { Previous: var old }:
+                TakeOver(old);
+                while (_heldUntilHandoff.TryDequeue(out var held)) _phase(held);
+                break;
+            case DialogMessages.Reattach:
+                // The restarted router asks who we are before our state is back; that part never changes.
+                Sender.Tell(new DialogMessages.Attached(CallId, Mac));
+                break;
+            default:
+                _heldUntilHandoff.Enqueue(message);
+                break;
+        }
+    }
+
+    private void TakeOver(SubscriptionDialog old)
+    {
+        _localTag = old._localTag;
+        _notifyBranch = old._notifyBranch;
+        _ok = old._ok;
+        _notify = old._notify;
+        _okDestination = old._okDestination;
+        _dialog = old._dialog;
+        _timerE = old._timerE;
+        _timerJExpiresAt = old._timerJExpiresAt;
+        _timerJExpired = old._timerJExpired;
+        _draining = old._draining;
+        // The old timers died with the old instance: re-arm each for the time it had left.
+        foreach (var (key, (timerMessage, due)) in old._armed)
+            Arm(key, timerMessage, due > Now ? due - Now : TimeSpan.Zero);
+        Enter((UntypedReceive)old._phase.Method.CreateDelegate(typeof(UntypedReceive), this));
+    }
+
+    private void Enter(UntypedReceive phase)
+    {
+        _phase = phase;
+        Become(phase);
+    }
+
+    private void Arm(string key, object timerMessage, TimeSpan delay)
+    {
+        Timers.StartSingleTimer(key, timerMessage, delay);
+        _armed[key] = (timerMessage, Now + delay);
+    }
+
+    private void Disarm(string key)
+    {
+        Timers.Cancel(key);
+        _armed.Remove(key);
     }
 
     /// <summary>Builds the 200 for a SUBSCRIBE; a pure function so the router can rebuild it byte-identically.</summary>
@@ -188,6 +261,9 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
             case TimerK:
                 Finish();
                 break;
+            case DialogMessages.Drain:
+                Finish();
+                break;
             case DialogMessages.Inbound { Message: SipResponse }:
                 break; // retransmissions of the final response
             case TimerE or TimerF:
@@ -208,11 +284,17 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
             case DialogMessages.Inbound:
                 break; // a response that is not for our NOTIFY transaction
             case TimerJ:
+                _armed.Remove(nameof(TimerJ));
                 _timerJExpired = true;
                 break;
             case DialogMessages.Reattach:
                 Sender.Tell(new DialogMessages.Attached(CallId, Mac));
                 break;
+            case DialogMessages.Drain:
+                _draining = true;
+                break;
+            case DialogMessages.CrashForTest crash:
+                throw new InvalidOperationException(crash.Reason);
             default:
                 Unhandled(message);
                 break;
@@ -275,11 +357,11 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
     {
         if (response.IsProvisional)
         {
-            Become(NotifyProceeding);
+            Enter(NotifyProceeding);
             return;
         }
-        Timers.Cancel(nameof(TimerE));
-        Timers.Cancel(nameof(TimerF));
+        Disarm(nameof(TimerE));
+        Disarm(nameof(TimerF));
         var metrics = _start.Metrics;
         if (response.IsSuccess)
         {
@@ -298,9 +380,15 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
             _log.Warning("PnP {0} mac={1} vendor={2} model={3} source={4}: {5}",
                 CallId, Mac ?? "-", _start.Device.Vendor, _start.Device.Model ?? "-", _start.Origin.Source, reason);
         }
+        if (_draining)
+        {
+            // Shutting down: the phone has its answer; no need to wait out Timer K.
+            Finish();
+            return;
+        }
         // RFC 3261 §17.1.2.2: Completed, Timer K = T4 for UDP.
-        Timers.StartSingleTimer(nameof(TimerK), TimerK.Instance, _timers.TimerK);
-        Become(NotifyCompleted);
+        Arm(nameof(TimerK), TimerK.Instance, _timers.TimerK);
+        Enter(NotifyCompleted);
     }
 
     private void Retransmit(bool proceeding)
@@ -308,13 +396,13 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         Send(_notify, _dialog.Target.Destination);
         _start.Metrics.NotifyRetransmitted();
         _timerE = _timers.NextTimerE(_timerE, proceeding);
-        Timers.StartSingleTimer(nameof(TimerE), TimerE.Instance, _timerE);
+        Arm(nameof(TimerE), TimerE.Instance, _timerE);
     }
 
     private void TimedOut()
     {
         // RFC 3261 §17.1.2.2: Timer F fired in Trying/Proceeding — the transaction is terminated.
-        Timers.Cancel(nameof(TimerE));
+        Disarm(nameof(TimerE));
         _start.Metrics.NotifyTimedOut();
         _start.Metrics.NotifyOutcome("timeout");
         const string reason = "phone never acknowledged NOTIFY (Timer F)";

@@ -18,6 +18,7 @@ public sealed class SnomActorsSettings
     public SipSettings Sip { get; set; } = new();
     public HttpSettings Http { get; set; } = new();
     public ProvisioningSettings Provisioning { get; set; } = new();
+    public ShutdownSettings Shutdown { get; set; } = new();
 
     /// <summary>State directory (SQLite registry, admin credential). <c>--data</c>.</summary>
     public string DataDirectory { get; set; } = "data";
@@ -48,6 +49,12 @@ public sealed class SnomActorsSettings
         public int T1Milliseconds { get; set; } = 500;
         public int T2Milliseconds { get; set; } = 4000;
         public int T4Milliseconds { get; set; } = 5000;
+    }
+
+    public sealed class ShutdownSettings
+    {
+        /// <summary>How long a stop waits for NOTIFY transactions in flight (Timer F is 32 s).</summary>
+        public int DrainTimeoutSeconds { get; set; } = 35;
     }
 
     public sealed class HttpSettings
