@@ -40,11 +40,18 @@ public sealed class CheckSyncTransaction : UntypedActor, IWithTimers
     }
 
     private readonly Start _start;
-    private readonly string _branch = SipIdentifiers.NewBranch();
+    private string _branch = SipIdentifiers.NewBranch();
     private byte[] _notify = [];
     private TimeSpan _timerE;
+    private UntypedReceive _phase;
+    private readonly Dictionary<string, (object Message, DateTimeOffset Due)> _armed = new(StringComparer.Ordinal);
+    private readonly Queue<object> _heldUntilHandoff = new();
 
-    public CheckSyncTransaction(Start start) => _start = start;
+    public CheckSyncTransaction(Start start)
+    {
+        _start = start;
+        _phase = OnReceive;
+    }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -68,12 +75,65 @@ public sealed class CheckSyncTransaction : UntypedActor, IWithTimers
             contactUri: $"sip:{host}:{_start.SipPort}");
         Send();
         _timerE = _start.Timers.TimerEInitial;
-        Timers.StartSingleTimer(nameof(TimerE), TimerE.Instance, _timerE);
-        Timers.StartSingleTimer(nameof(TimerF), TimerF.Instance, _start.Timers.TimerF);
-        Become(Trying);
+        Arm(nameof(TimerE), TimerE.Instance, _timerE);
+        Arm(nameof(TimerF), TimerF.Instance, _start.Timers.TimerF);
+        Enter(Trying);
     }
 
     protected override void OnReceive(object message) => Unhandled(message);
+
+    /// <summary>
+    /// A restarting router restarts the children it keeps; like <see cref="SubscriptionDialog"/>, the
+    /// old instance hands itself over so the transaction neither re-sends its NOTIFY with a new branch
+    /// (a second re-sync, or a second reboot) nor loses the phone's response.
+    /// </summary>
+    protected override void PreRestart(Exception reason, object message) => Self.Tell(new Handoff(this));
+
+    protected override void PostRestart(Exception reason) => Become(AwaitingHandoff);
+
+    private sealed record Handoff(CheckSyncTransaction Previous);
+
+    private void AwaitingHandoff(object message)
+    {
+        switch (message)
+        {
+            case Handoff { Previous: var old }:
+                _branch = old._branch;
+                _notify = old._notify;
+                _timerE = old._timerE;
+                foreach (var (key, (timerMessage, due)) in old._armed)
+                    Arm(key, timerMessage, due > Now ? due - Now : TimeSpan.Zero);
+                Enter((UntypedReceive)old._phase.Method.CreateDelegate(typeof(UntypedReceive), this));
+                while (_heldUntilHandoff.TryDequeue(out var held)) _phase(held);
+                break;
+            case DialogMessages.Reattach:
+                Sender.Tell(new DialogMessages.Attached(_start.CallId, _start.Mac));
+                break;
+            default:
+                _heldUntilHandoff.Enqueue(message);
+                break;
+        }
+    }
+
+    private DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    private void Enter(UntypedReceive phase)
+    {
+        _phase = phase;
+        Become(phase);
+    }
+
+    private void Arm(string key, object timerMessage, TimeSpan delay)
+    {
+        Timers.StartSingleTimer(key, timerMessage, delay);
+        _armed[key] = (timerMessage, Now + delay);
+    }
+
+    private void Disarm(string key)
+    {
+        Timers.Cancel(key);
+        _armed.Remove(key);
+    }
 
     private void Trying(object message)
     {
@@ -84,21 +144,25 @@ public sealed class CheckSyncTransaction : UntypedActor, IWithTimers
                 Send();
                 _start.Metrics.NotifyRetransmitted();
                 _timerE = _start.Timers.NextTimerE(_timerE, proceeding: false);
-                Timers.StartSingleTimer(nameof(TimerE), TimerE.Instance, _timerE);
+                Arm(nameof(TimerE), TimerE.Instance, _timerE);
                 break;
             case TimerF:
                 Finish(null, "phone never answered check-sync NOTIFY (Timer F)");
                 break;
             case DialogMessages.Inbound { Message: SipResponse response }
                 when response.CSeq.Method == SipMethods.Notify && response.TopVia.Branch == _branch && !response.IsProvisional:
-                Timers.Cancel(nameof(TimerE));
-                Timers.Cancel(nameof(TimerF));
+                Disarm(nameof(TimerE));
+                Disarm(nameof(TimerF));
                 _start.ReplyTo.Tell(new Outcome(_start.Mac, _start.Target, response.StatusCode, $"{response.StatusCode} {response.ReasonPhrase}"));
                 // RFC 3261 §17.1.2.2: Completed; Timer K absorbs retransmitted responses.
-                Timers.StartSingleTimer(nameof(TimerK), TimerK.Instance, _start.Timers.TimerK);
-                Become(Completed);
+                Arm(nameof(TimerK), TimerK.Instance, _start.Timers.TimerK);
+                Enter(Completed);
                 break;
             case DialogMessages.Inbound:
+                break;
+            case DialogMessages.Reattach:
+                // The router restarted and re-learns which Call-ID each child serves.
+                Sender.Tell(new DialogMessages.Attached(_start.CallId, _start.Mac));
                 break;
             default:
                 Unhandled(message);
@@ -109,6 +173,7 @@ public sealed class CheckSyncTransaction : UntypedActor, IWithTimers
     private void Completed(object message)
     {
         if (message is TimerK) Stop();
+        else if (message is DialogMessages.Reattach) Sender.Tell(new DialogMessages.Attached(_start.CallId, _start.Mac));
     }
 
     private void Finish(int? status, string detail)

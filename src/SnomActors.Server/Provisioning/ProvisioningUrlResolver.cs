@@ -13,13 +13,26 @@ public sealed class ProvisioningUrlResolver(PnpOptions options)
 {
     private readonly Dictionary<string, string> _models = new(options.ModelUrlTemplates, StringComparer.OrdinalIgnoreCase);
 
+    // Keys come from appsettings.json and flags as people write them ("Yealink", "00:04:13:B5:0A:1C");
+    // the device identity uses the vendor key and the 12-hex MAC, so match on those forms.
+    private readonly Dictionary<string, string> _vendors = new(options.VendorUrlTemplates, StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> _macs = NormalizeMacKeys(options.MacUrlTemplates);
+
     /// <summary>The template for this device: per MAC, else per model, else per vendor, else the default.</summary>
     public string TemplateFor(DeviceIdentity device)
     {
-        if (device.Mac is not null && options.MacUrlTemplates.TryGetValue(device.Mac, out var byMac)) return byMac;
+        if (device.Mac is not null && _macs.TryGetValue(device.Mac, out var byMac)) return byMac;
         if (device.Model is not null && _models.TryGetValue(device.Model, out var byModel)) return byModel;
-        if (options.VendorUrlTemplates.TryGetValue(device.Vendor, out var byVendor)) return byVendor;
+        if (_vendors.TryGetValue(device.Vendor, out var byVendor)) return byVendor;
         return options.ProvisioningUrlTemplate;
+    }
+
+    private static Dictionary<string, string> NormalizeMacKeys(IReadOnlyDictionary<string, string> byMac)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, template) in byMac)
+            result[MacAddress.TryNormalize(key, out var mac) ? mac : key] = template;
+        return result;
     }
 
     /// <param name="device">The phone.</param>
