@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using SnomActors.EndToEnd.Tests.Support;
+
+namespace SnomActors.EndToEnd.Tests;
+
+/// <summary>
+/// Ctrl-C / SIGTERM stops the daemon cleanly with exit code 0 (issue 2 item 7); a NOTIFY in flight
+/// is finished first (issue 5 item 5: graceful shutdown lets in-flight NOTIFY transactions complete).
+/// </summary>
+public sealed class DaemonLifecycleTests
+{
+    private static readonly TimeSpan Answer = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task Sigterm_after_a_completed_exchange_stops_the_daemon_with_exit_code_0_within_ten_seconds()
+    {
+        var daemon = await LoopbackDaemon.StartAsync();
+        try
+        {
+            using var phone = PhoneSocket.OnLoopback();
+            phone.Send(TestMessages.Subscribe(phone.LocalEndPoint, TestMessages.NewMac(), $"e2e-life-{Guid.NewGuid():N}"), daemon.Sip);
+            Assert.Equal(200, (await phone.ExpectAsync("the 200", Answer)).Message.StatusCode);
+            phone.Answer(await phone.ExpectAsync("the NOTIFY", Answer));
+        }
+        finally
+        {
+            var log = daemon.Process.Describe();
+            await daemon.DisposeAsync();
+            Assert.True(daemon.Termination is not null, $"the daemon was still running 10 s after SIGTERM (killed)\n{log}");
+        }
+        Assert.Equal(0, daemon.Termination!.Value.ExitCode);
+    }
+
+    [Fact]
+    public async Task Sigterm_with_a_notify_in_flight_keeps_retransmitting_it_and_exits_0_once_the_phone_answers()
+    {
+        var daemon = await LoopbackDaemon.StartAsync();
+        try
+        {
+            using var phone = PhoneSocket.OnLoopback();
+            phone.Send(TestMessages.Subscribe(phone.LocalEndPoint, TestMessages.NewMac(), $"e2e-life-open-{Guid.NewGuid():N}"), daemon.Sip);
+            Assert.Equal(200, (await phone.ExpectAsync("the 200", Answer)).Message.StatusCode);
+            var notify = await phone.ExpectAsync("the NOTIFY", Answer);
+            Assert.Equal("NOTIFY", notify.Message.Method);
+
+            daemon.Process.SendSigterm();
+            // Still alive and still retransmitting the same NOTIFY while it drains.
+            var copy = await phone.ExpectAsync("a NOTIFY retransmission after SIGTERM", TimeSpan.FromSeconds(5), () => daemon.Process.Describe());
+            Assert.True(copy.Message.Raw.AsSpan().SequenceEqual(notify.Message.Raw), $"expected the same NOTIFY again, got:\n{copy.Message}");
+            Assert.False(daemon.Process.HasExited, "the daemon exited with its NOTIFY unanswered");
+
+            var watch = Stopwatch.StartNew();
+            phone.Answer(copy);
+            // Timer K (T4 = 5 s) ends the answered transaction; then the host stops.
+            var exit = await daemon.Process.WaitForExitAsync(TimeSpan.FromSeconds(15));
+            Assert.True(exit is not null, $"the daemon still ran 15 s after its last NOTIFY was answered\n{daemon.Process.Describe()}");
+            Assert.Equal(0, exit);
+            Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(15));
+        }
+        finally
+        {
+            await daemon.DisposeAsync();
+        }
+    }
+}

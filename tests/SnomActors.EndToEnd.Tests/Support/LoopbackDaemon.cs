@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace SnomActors.EndToEnd.Tests.Support;
+
+/// <summary>
+/// A real daemon on loopback: <c>snomactors run --no-multicast --sip-address 127.0.0.1 --sip-port 0
+/// --http-url http://127.0.0.1:FREE --data TEMP</c>, ready (SIP bound, <c>/health/ready</c> 200).
+/// SIP port 0 lets the kernel pick (the daemon logs and uses the real one), so parallel runs never
+/// collide; the HTTP port must be known up front because the NOTIFY's URL carries it.
+/// </summary>
+internal sealed class LoopbackDaemon : IAsyncDisposable
+{
+    /// <summary>Generous: the first start on a busy 2-core CI machine JITs Akka and Kestrel.</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    private LoopbackDaemon(DaemonProcess process, string dataDirectory, int httpPort)
+    {
+        Process = process;
+        DataDirectory = dataDirectory;
+        HttpPort = httpPort;
+        Sip = new IPEndPoint(IPAddress.Loopback, process.SipPort);
+        HttpBase = new Uri($"http://127.0.0.1:{httpPort}/");
+    }
+
+    public DaemonProcess Process { get; }
+
+    /// <summary>Where the daemon's SIP socket is.</summary>
+    public IPEndPoint Sip { get; }
+
+    public int HttpPort { get; }
+
+    public Uri HttpBase { get; }
+
+    /// <summary>The daemon's <c>--data</c> and working directory (deleted on dispose).</summary>
+    public string DataDirectory { get; }
+
+    /// <summary>Result of the SIGTERM in <see cref="DisposeAsync"/> (null: it had to be killed).</summary>
+    public (int ExitCode, TimeSpan Elapsed)? Termination { get; private set; }
+
+    /// <summary>The settings URL the default template gives for <paramref name="mac"/> (12 lower-case hex).</summary>
+    public string SettingsUrl(string mac) => $"http://127.0.0.1:{HttpPort}/settings/{mac}.xml";
+
+    /// <summary>Starts a daemon and waits until it is ready; retries with a new HTTP port if that one was taken meanwhile.</summary>
+    public static async Task<LoopbackDaemon> StartAsync(params string[] extraArguments)
+    {
+        Exception? last = null;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var data = Directory.CreateTempSubdirectory("snomactors-e2e-").FullName;
+            var httpPort = FreeTcpPort();
+            string[] arguments =
+            [
+                "--no-multicast", "--sip-address", "127.0.0.1", "--sip-port", "0",
+                "--http-url", $"http://127.0.0.1:{httpPort}", "--data", Path.Combine(data, "data"),
+                .. extraArguments,
+            ];
+            var process = DaemonProcess.Start(arguments, data);
+            try
+            {
+                await process.WaitForSipBoundAsync(StartTimeout);
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+                var daemon = new LoopbackDaemon(process, data, httpPort);
+                await process.WaitForReadyAsync(http, daemon.HttpBase, StartTimeout);
+                return daemon;
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+            {
+                last = e;
+                process.Dispose();
+                TryDelete(data);
+            }
+        }
+        throw new InvalidOperationException("the daemon did not start (3 attempts)", last);
+    }
+
+    /// <summary>SIGTERM, wait up to 10 s (then SIGKILL), delete the temp directory.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            Termination = await Process.TerminateAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            Process.Dispose();
+            TryDelete(DataDirectory);
+        }
+    }
+
+    /// <summary>A TCP port free on 127.0.0.1 right now.</summary>
+    public static int FreeTcpPort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    /// <summary>A UDP port free on 127.0.0.1 right now (for SIPp's <c>-p</c>).</summary>
+    public static int FreeUdpPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp directory.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Best effort.
+        }
+    }
+}
+
+/// <summary>
+/// One loopback daemon shared by the tests of a collection. Its disposal is itself a check: SIGTERM
+/// after the collection's traffic must stop it with exit code 0 (a failure shows up as a collection
+/// cleanup failure; <c>DaemonLifecycleTests</c> checks the same as a named test).
+/// </summary>
+public sealed class LoopbackDaemonFixture : IAsyncLifetime
+{
+    private LoopbackDaemon? _daemon;
+
+    internal LoopbackDaemon Daemon => _daemon ?? throw new InvalidOperationException("daemon not started");
+
+    public async Task InitializeAsync() => _daemon = await LoopbackDaemon.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_daemon is null) return;
+        var log = _daemon.Process.Describe();
+        await _daemon.DisposeAsync();
+        if (_daemon.Termination is not { ExitCode: 0 })
+            throw new InvalidOperationException($"SIGTERM did not stop the daemon with exit code 0: {_daemon.Termination?.ExitCode.ToString() ?? "still running after 10 s (killed)"}\n{log}");
+    }
+}
+
+/// <summary>Tests that share one loopback daemon run one after another.</summary>
+[CollectionDefinition(Name)]
+public sealed class LoopbackDaemonCollection : ICollectionFixture<LoopbackDaemonFixture>
+{
+    public const string Name = "loopback daemon";
+}
