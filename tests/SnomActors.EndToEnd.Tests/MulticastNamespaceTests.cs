@@ -142,12 +142,8 @@ public sealed class MulticastNamespaceTests(MulticastNamespaceFixture fixture, X
     /// </summary>
     private static readonly Dictionary<string, (string Observed, string Why)> KnownDeviations = new()
     {
-        ["wsinv"] = ("481", "router answers an unknown-dialog To-tag with 481 before checking the method (RFC 3261 §8.2.1 puts 405 first)"),
-        ["badinv01"] = ("", "the 400 is dropped: the top Via '192.0.2.15;;,;,,' yields no destination"),
-        ["badvers"] = ("", "the 505 is dropped: a 'SIP/7.0/UDP' Via yields no destination"),
-        ["unkscm"] = ("200", "OPTIONS is answered before the Request-URI scheme check (416 is applied to SUBSCRIBE only)"),
-        ["novelsc"] = ("200", "OPTIONS is answered before the Request-URI scheme check (416 is applied to SUBSCRIBE only)"),
-        ["bext01"] = ("200", "OPTIONS is answered before the Require check (420 is applied to SUBSCRIBE only)"),
+        ["badinv01"] = ("", "protocol.md §4.6: no usable Via ('192.0.2.15;;,;,,'), so the 400 is dropped rather than guessed"),
+        ["badvers"] = ("", "protocol.md §4.6: no usable Via ('SIP/7.0/UDP'), so the 505 is dropped rather than guessed"),
     };
 
     [SkippableFact]

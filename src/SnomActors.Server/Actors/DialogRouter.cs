@@ -342,22 +342,44 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
                 extraHeaders: [new SipHeader(HeaderNames.RetryAfter, _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
             return;
         }
-        switch (request.Method)
+        // RFC 3261 §8.2.1: inspect the method first — 405 for one we know but do not serve, 501 otherwise.
+        if (request.Method is not (SipMethods.Subscribe or SipMethods.Options or SipMethods.Cancel)
+            && !(request.Method == SipMethods.Notify && request.To.Tag is not null))
         {
-            case SipMethods.Subscribe when request.To.Tag is null:
-                OnNewSubscribe(request, origin, receivedAt);
-                return;
-            case SipMethods.Options when request.To.Tag is null:
-                SipReplies.AnswerOptions(_transport, _metrics, request, origin);
-                return;
+            SipReplies.RejectMethod(_transport, _metrics, request, origin);
+            return;
         }
-        if (request.To.Tag is not null || request.Method == SipMethods.Cancel)
+        if (request.Method == SipMethods.Cancel)
         {
-            // RFC 3261 §12.2.2: a mid-dialog request for a dialog we do not have; §9.2: CANCEL matching nothing.
+            // RFC 3261 §9.2: a CANCEL that matches no transaction we hold.
             SipReplies.Reply(_transport, _metrics, request, origin, 481);
             return;
         }
-        SipReplies.RejectMethod(_transport, _metrics, request, origin);
+        if (request.Method == SipMethods.Subscribe)
+        {
+            OnNewSubscribe(request, origin, receivedAt);
+            return;
+        }
+        // §8.2.2.1 / §8.2.2.3 for OPTIONS and in-dialog NOTIFY; SUBSCRIBE does the same in its own order.
+        if (!request.RequestUri.IsSip)
+        {
+            SipReplies.Reply(_transport, _metrics, request, origin, 416);
+            return;
+        }
+        var required = request.GetList(HeaderNames.Require);
+        if (required.Count > 0)
+        {
+            SipReplies.Reply(_transport, _metrics, request, origin, 420,
+                extraHeaders: [new SipHeader(HeaderNames.Unsupported, string.Join(", ", required))]);
+            return;
+        }
+        if (request.To.Tag is not null)
+        {
+            // RFC 3261 §12.2.2: a mid-dialog request for a dialog we do not have.
+            SipReplies.Reply(_transport, _metrics, request, origin, 481);
+            return;
+        }
+        SipReplies.AnswerOptions(_transport, _metrics, request, origin);
     }
 
     private void OnNewSubscribe(SipRequest request, DatagramOrigin origin, DateTimeOffset receivedAt)
@@ -374,6 +396,12 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         {
             // We support no extensions (RFC 3261 §8.2.2.3).
             Reject(request, origin, device, 420, extra: [new SipHeader(HeaderNames.Unsupported, string.Join(", ", required))]);
+            return;
+        }
+        if (request.To.Tag is not null)
+        {
+            // A refresh of a subscription we do not hold (RFC 6665 §4.1.2.2: 481).
+            Reject(request, origin, device, 481);
             return;
         }
         if (request.Event is not { Package: "ua-profile" })
