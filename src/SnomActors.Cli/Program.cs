@@ -4,6 +4,8 @@ using SnomActors.Cli.Commands;
 // snomactors: one executable for the daemon (`run`), the phone simulator and the admin commands.
 var root = new RootCommand("SnomActors: plug-and-play provisioning server for SIP desk phones.");
 root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(StatusCommand.Create());
+root.Subcommands.Add(MonitorCommand.Create());
 
 // The daemon's host handles SIGINT/SIGTERM itself (graceful shutdown); System.CommandLine must not
 // race it with its own forced exit.

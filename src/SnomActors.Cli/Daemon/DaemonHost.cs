@@ -8,6 +8,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using SnomActors.Http.Api;
+using SnomActors.Http.Hosting;
+using SnomActors.Registry.Config;
 using SnomActors.Server.Config;
 using SnomActors.Server.Metrics;
 using SnomActors.Transport;
@@ -21,6 +25,24 @@ namespace SnomActors.Cli.Daemon;
 /// </summary>
 public static class DaemonHost
 {
+    private static HttpOptions BuildHttpOptions(SnomActorsSettings settings)
+    {
+        var http = settings.Http;
+        var urls = http.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (!Enum.TryParse<SnomActors.Http.Hosting.UnknownDevicePolicy>(http.UnknownDevices, ignoreCase: true, out var unknown))
+            throw new ArgumentException($"Http:UnknownDevices '{http.UnknownDevices}' is not NotFound or ServeGeneral.");
+        return new HttpOptions
+        {
+            Urls = urls,
+            Certificate = string.IsNullOrEmpty(http.CertificatePath) ? null
+                : new HttpsCertificateOptions(http.CertificatePath, NullIfEmpty(http.CertificatePassword), NullIfEmpty(http.CertificateKeyPath)),
+            UnknownDevicePolicy = unknown,
+            DownloadAdmission = new DownloadAdmissionOptions(http.DownloadsPerSecond, Math.Max(1, http.DownloadBurst)),
+        };
+
+        static string? NullIfEmpty(string s) => string.IsNullOrEmpty(s) ? null : s;
+    }
+
     public static async Task<int> RunAsync(FileInfo? configFile, IDictionary<string, string?> overrides,
         IReadOnlyList<string>? multicastInterfaces, CancellationToken cancellation)
     {
@@ -58,8 +80,19 @@ public static class DaemonHost
             return 2;
         }
 
-        builder.WebHost.UseUrls(settings.Http.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        HttpOptions httpOptions;
+        try
+        {
+            httpOptions = BuildHttpOptions(settings);
+            builder.ConfigureSnomActorsKestrel(httpOptions);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException or System.Security.Cryptography.CryptographicException)
+        {
+            Console.Error.WriteLine($"snomactors run: HTTP configuration error: {ex.Message}");
+            return 2;
+        }
         builder.Host.UseSystemd();
+        builder.Services.ApplyConfiguredConsoleFormatter(builder.Configuration); // after UseSystemd, which forces its own format
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Shutdown.DrainTimeoutSeconds + 10));
 
         var metrics = new PnpMetrics();
@@ -78,6 +111,11 @@ public static class DaemonHost
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
+            akka.AddDeviceRegistry(new RegistryOptions
+            {
+                DataDirectory = Path.GetFullPath(settings.DataDirectory),
+                PostgresConnectionString = string.IsNullOrWhiteSpace(settings.Registry.PostgresConnectionString) ? null : settings.Registry.PostgresConnectionString,
+            });
             akka.AddPnpCore(pnpOptions, new UdpTransportFactory(udpOptions, udpCounters), metrics);
             akka.AddStartup((system, _) =>
             {
@@ -92,11 +130,15 @@ public static class DaemonHost
         builder.Services.AddHostedService<SystemdWatchdog>();
         builder.Services.AddHostedService<GracefulDrain>();
 
+        builder.Services.AddSingleton<ILiveDialogGauge>(new PnpLiveDialogGauge(metrics));
+        builder.Services.AddSnomActorsHttp(httpOptions);
+        builder.Services.AddHealthChecks().AddCheck("sip", () => readiness.SipBound
+            ? HealthCheckResult.Healthy($"SIP bound on {string.Join(", ", readiness.Endpoints)}")
+            : HealthCheckResult.Unhealthy("SIP transport not bound yet"), tags: [RegistryHealthCheck.ReadyTag]);
+
         var app = builder.Build();
-        app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
-        app.MapGet("/health/ready", (DaemonReadiness ready) => ready.SipBound
-            ? Results.Ok(new { status = "ready", sip = ready.Endpoints })
-            : Results.Problem(title: "Not ready", detail: "SIP transport not bound yet", statusCode: 503));
+        app.MapSnomActorsHttp();
+        app.MapPrometheusMetrics();
 
         try
         {
@@ -110,6 +152,12 @@ public static class DaemonHost
             return 1;
         }
     }
+}
+
+/// <summary>The live-dialog gauge the HTTP stats report, read from the PnP core's metrics.</summary>
+internal sealed class PnpLiveDialogGauge(PnpMetrics metrics) : ILiveDialogGauge
+{
+    public int LiveDialogs => (int)Math.Min(int.MaxValue, metrics.LiveDialogs);
 }
 
 /// <summary>What /health/ready reports: the SIP socket is bound (the registry joins in issue 3).</summary>

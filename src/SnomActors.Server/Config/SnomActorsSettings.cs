@@ -19,6 +19,7 @@ public sealed class SnomActorsSettings
     public HttpSettings Http { get; set; } = new();
     public ProvisioningSettings Provisioning { get; set; } = new();
     public ShutdownSettings Shutdown { get; set; } = new();
+    public RegistrySettings Registry { get; set; } = new();
 
     /// <summary>State directory (SQLite registry, admin credential). <c>--data</c>.</summary>
     public string DataDirectory { get; set; } = "data";
@@ -51,6 +52,12 @@ public sealed class SnomActorsSettings
         public int T4Milliseconds { get; set; } = 5000;
     }
 
+    public sealed class RegistrySettings
+    {
+        /// <summary>PostgreSQL connection string; empty = the embedded SQLite file under the data directory. <c>--postgres</c>.</summary>
+        public string PostgresConnectionString { get; set; } = "";
+    }
+
     public sealed class ShutdownSettings
     {
         /// <summary>How long a stop waits for NOTIFY transactions in flight (Timer F is 32 s).</summary>
@@ -61,6 +68,15 @@ public sealed class SnomActorsSettings
     {
         /// <summary>Where Kestrel listens; several separated by ';'. <c>--http-url</c>.</summary>
         public string Urls { get; set; } = "http://0.0.0.0:8080";
+        /// <summary>What phones unknown to the registry get from /settings: <c>NotFound</c> (404) or <c>ServeGeneral</c>.</summary>
+        public string UnknownDevices { get; set; } = "NotFound";
+        /// <summary>HTTPS certificate (PKCS#12 or PEM) for https:// URLs, its password and PEM key.</summary>
+        public string CertificatePath { get; set; } = "";
+        public string CertificatePassword { get; set; } = "";
+        public string CertificateKeyPath { get; set; } = "";
+        /// <summary>Settings downloads admitted per second (0 = unlimited) and burst.</summary>
+        public double DownloadsPerSecond { get; set; } = 500;
+        public int DownloadBurst { get; set; } = 1000;
         /// <summary>Host name or address phones use to reach us, when it cannot be taken from the interface.</summary>
         public string PublicHost { get; set; } = "";
     }
