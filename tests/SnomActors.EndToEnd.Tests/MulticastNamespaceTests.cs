@@ -211,13 +211,21 @@ public sealed class MulticastNamespaceTests(MulticastNamespaceFixture fixture, X
         phone.Answer(await phone.ExpectAsync("the NOTIFY after the torture run", Answer));
     }
 
-    // Issue 3's HTTP side (SnomActors.Http) is not wired into `snomactors run` yet: GET /settings/{mac}.xml
-    // answers 404. Remove Skip once it is; the test then holds the daemon to the URL it hands out.
-    [SkippableFact(Skip = "snomactors run does not serve /settings/{mac}.xml yet (issue 3 HTTP side not wired into the daemon)")]
+    // The whole mission in one test: the operator's general file, a phone multicasting PnP, and the
+    // phone's GET of the URL its NOTIFY carried returning that file rendered for it.
+    [SkippableFact]
     public async Task The_phone_fetches_the_url_from_its_notify_over_http()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         var ns = fixture.Namespaces!;
+        using (var admin = ns.PhoneHttpClient())
+        {
+            var general = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<settings><phone-settings><http_user perm=\"\">{mac}</http_user></phone-settings></settings>\n";
+            var serverBase = new Uri($"http://{ns.ServerAddress}:{MulticastNamespaceFixture.HttpPort}");
+            using var put = await admin.PutAsync(new Uri(serverBase, "/api/settings/general"),
+                new StringContent(general, System.Text.Encoding.UTF8, "application/xml"));
+            Assert.True(put.IsSuccessStatusCode, $"uploading the general settings: {(int)put.StatusCode} {await put.Content.ReadAsStringAsync()}");
+        }
         using var phone = new PhoneSocket(ns.PhoneUdpSocket(), new IPEndPoint(ns.PhoneAddress, 0));
         var mac = TestMessages.NewMac();
         phone.Send(TestMessages.Subscribe(phone.LocalEndPoint, mac, $"e2e-mc-fetch-{Guid.NewGuid():N}"), Group);
@@ -230,6 +238,7 @@ public sealed class MulticastNamespaceTests(MulticastNamespaceFixture fixture, X
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {notify.Message.Body.Trim()}: {(int)response.StatusCode}\n{body}");
         Assert.StartsWith("<", body.TrimStart(), StringComparison.Ordinal);
+        Assert.Contains($"<http_user perm=\"\">{mac}</http_user>", body, StringComparison.Ordinal);
         Assert.Contains("xml", response.Content.Headers.ContentType?.MediaType ?? "", StringComparison.OrdinalIgnoreCase);
     }
 }
