@@ -16,8 +16,8 @@ public static class ResponseRouting
     public static IPEndPoint ResponseDestination(ViaHeader topVia, IPEndPoint source)
     {
         var sentByPort = topVia.Port ?? DefaultSipPort;
-        if (topVia.MAddr is { } maddr && IPAddress.TryParse(maddr, out var maddrAddress))
-            return new IPEndPoint(maddrAddress, sentByPort);
+        if (topVia.MAddr is { } maddr && SipSyntax.TryParseIPLiteral(maddr, out var maddrAddress))
+            return new IPEndPoint(maddrAddress!, sentByPort);
         if (topVia.HasRPort) return source;
         // "received" is the source address whenever it differs from sent-by, so the source IP is right either way.
         return new IPEndPoint(source.Address, sentByPort);
@@ -29,27 +29,40 @@ public static class ResponseRouting
     /// </summary>
     public static string TopViaForResponse(ViaHeader topVia, IPEndPoint source)
     {
-        var sourceIp = source.Address.ToString();
-        var needsReceived = topVia.HasRPort || !string.Equals(topVia.Host.Trim('[', ']'), sourceIp, StringComparison.OrdinalIgnoreCase);
-        var raw = topVia.Raw;
-        if (topVia.HasRPort && topVia.Parameters["rport"] is null)
-        {
-            var idx = FindFlag(raw, "rport");
-            if (idx >= 0) raw = string.Concat(raw.AsSpan(0, idx + 6), "=", source.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), raw.AsSpan(idx + 6));
-        }
-        if (needsReceived && topVia.Received is null) raw = string.Concat(raw, ";received=", sourceIp);
-        return raw;
+        var sb = new System.Text.StringBuilder(topVia.Raw.Length + 40);
+        AppendTopViaForResponse(sb, topVia, source);
+        return sb.ToString();
     }
 
-    private static int FindFlag(string raw, string name)
+    /// <summary><see cref="TopViaForResponse"/> written straight into the response being rendered (no intermediate strings).</summary>
+    internal static void AppendTopViaForResponse(System.Text.StringBuilder sb, ViaHeader topVia, IPEndPoint source)
+    {
+        Span<char> ip = stackalloc char[64];
+        if (!source.Address.TryFormat(ip, out var ipLength)) ipLength = 0;
+        var sourceIp = ip[..ipLength];
+        var raw = topVia.Raw.AsSpan();
+        var needsReceived = topVia.HasRPort || !topVia.Host.AsSpan().Trim("[]").Equals(sourceIp, StringComparison.OrdinalIgnoreCase);
+        var after = topVia.HasRPort && topVia.Parameters["rport"] is null ? FlagEnd(raw, "rport") : -1;
+        if (after >= 0) sb.Append(raw[..after]).Append('=').Append(source.Port).Append(raw[after..]);
+        else sb.Append(raw);
+        if (needsReceived && topVia.Received is null) sb.Append(";received=").Append(sourceIp);
+    }
+
+    /// <summary>The index just after the value-less parameter <paramref name="name"/> in a via-parm, or -1.</summary>
+    private static int FlagEnd(ReadOnlySpan<char> raw, string name)
     {
         var search = 0;
         while (true)
         {
-            var idx = raw.IndexOf(";" + name, search, StringComparison.OrdinalIgnoreCase);
+            var idx = raw[search..].IndexOf(name, StringComparison.OrdinalIgnoreCase);
             if (idx < 0) return -1;
-            var after = idx + 1 + name.Length;
-            if (after == raw.Length || raw[after] is ';' or ' ' or '\t' or ',') return idx;
+            idx += search;
+            var after = idx + name.Length;
+            // A parameter name: preceded by ';' (possibly with LWS) and followed by a separator or the end.
+            var before = idx - 1;
+            while (before >= 0 && raw[before] is ' ' or '\t') before--;
+            if (before >= 0 && raw[before] == ';' && (after == raw.Length || raw[after] is ';' or ' ' or '\t' or ','))
+                return after;
             search = after;
         }
     }
@@ -65,7 +78,10 @@ public static class ResponseRouting
         {
             var port = contact.Uri.Port ?? DefaultSipPort;
             var destination = new IPEndPoint(address, port);
-            return new NotifyTarget(contact.Uri.Raw, destination, UsedSourceFallback: false,
+            // Headers (?…) are not allowed in a Request-URI (RFC 3261 §19.1.5): keep the URI without them.
+            var raw = contact.Uri.Raw;
+            var requestUri = contact.Uri.Headers is { } headers ? raw[..(raw.Length - headers.Length - 1)] : raw;
+            return new NotifyTarget(requestUri, destination, UsedSourceFallback: false,
                 DiffersFromSource: !destination.Equals(source));
         }
         var fallbackUri = source.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6

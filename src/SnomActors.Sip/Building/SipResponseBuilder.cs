@@ -44,7 +44,9 @@ public static class SipResponseBuilder
     {
         var sb = SipTextBuffer.Rent();
         AppendStatusLine(sb, status, reason);
-        AppendHeader(sb, HeaderNames.Via, ResponseRouting.TopViaForResponse(request.TopVia, source));
+        sb.Append("Via: ");
+        ResponseRouting.AppendTopViaForResponse(sb, request.TopVia, source);
+        sb.Append("\r\n");
         for (var i = 1; i < request.Vias.Count; i++) AppendHeader(sb, HeaderNames.Via, request.Vias[i].Raw);
         AppendHeader(sb, HeaderNames.From, request.From.Raw);
         if (toTag is not null && request.To.Tag is null)
@@ -52,9 +54,10 @@ public static class SipResponseBuilder
         else AppendHeader(sb, HeaderNames.To, request.To.Raw);
         AppendHeader(sb, HeaderNames.CallId, request.CallId);
         sb.Append("CSeq: ").Append(request.CSeq.Number).Append(' ').Append(request.CSeq.Method).Append("\r\n");
-        if (status is >= 200 and < 300)
+        if (status is >= 200 and < 300 && request.GetFirst(HeaderNames.RecordRoute) is not null)
             foreach (var rr in request.GetList(HeaderNames.RecordRoute)) AppendHeader(sb, HeaderNames.RecordRoute, rr);
-        if (extraHeaders is not null) foreach (var h in extraHeaders) AppendHeader(sb, h.Name, h.Value);
+        if (extraHeaders is not null)
+            for (var i = 0; i < extraHeaders.Count; i++) AppendHeader(sb, extraHeaders[i].Name, extraHeaders[i].Value);
         sb.Append("Content-Length: 0\r\n\r\n");
         return SipTextBuffer.ToBytesAndReturn(sb, []);
     }

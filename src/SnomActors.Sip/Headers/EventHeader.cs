@@ -23,18 +23,36 @@ public sealed class EventHeader
     public static bool TryParse(string raw, out EventHeader header, out string error)
     {
         header = null!;
-        error = string.Empty;
-        var s = raw.AsSpan().Trim(" \t");
-        var i = 0;
-        while (i < s.Length && SipSyntax.IsTokenChar(s[i])) i++;
-        if (i == 0) { error = "Event package missing"; return false; }
-        var package = s[..i].ToString();
-        if (!HeaderParameters.TryParse(s[i..], out var parameters, out var consumed) || i + consumed != s.Length)
+        if (!TryScan(raw, out var packageStart, out var packageLength, out error, validateParameters: false)) return false;
+        var s = raw.AsSpan();
+        var paramsText = s[(packageStart + packageLength)..].TrimEnd(" \t");
+        if (!HeaderParameters.TryParse(paramsText, out var parameters, out var consumed) || consumed != paramsText.Length)
         {
             error = "Event parameters are malformed";
             return false;
         }
+        var packageSpan = s.Slice(packageStart, packageLength);
+        var package = packageSpan.SequenceEqual("ua-profile") ? "ua-profile" : packageSpan.ToString();
         header = new EventHeader(raw, package, parameters);
+        return true;
+    }
+
+    /// <summary>Validates without allocating; <see cref="TryParse"/> builds from the result.</summary>
+    internal static bool TryScan(ReadOnlySpan<char> raw, out int packageStart, out int packageLength, out string error, bool validateParameters = true)
+    {
+        error = string.Empty;
+        packageStart = raw.Length - raw.TrimStart(" \t").Length;
+        var s = raw[packageStart..].TrimEnd(" \t");
+        var i = 0;
+        while (i < s.Length && SipSyntax.IsTokenChar(s[i])) i++;
+        packageLength = i;
+        if (i == 0) { error = "Event package missing"; return false; }
+        List<HeaderParameter>? none = null;
+        if (validateParameters && (!HeaderParameters.TryScan(s[i..], out var consumed, ref none, build: false) || i + consumed != s.Length))
+        {
+            error = "Event parameters are malformed";
+            return false;
+        }
         return true;
     }
 }

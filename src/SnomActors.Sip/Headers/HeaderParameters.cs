@@ -43,8 +43,19 @@ public sealed class HeaderParameters
     internal static bool TryParse(ReadOnlySpan<char> s, out HeaderParameters parameters, out int consumed, char stopAt = '\0')
     {
         parameters = Empty;
-        consumed = 0;
         List<HeaderParameter>? list = null;
+        if (!TryScan(s, out consumed, ref list, build: true, stopAt)) return false;
+        if (list is not null) parameters = new HeaderParameters([.. list]);
+        return true;
+    }
+
+    /// <summary>
+    /// The grammar walk behind <see cref="TryParse"/>. With <paramref name="build"/> false it only
+    /// validates and allocates nothing (the parser's hot path); with true it fills <paramref name="list"/>.
+    /// </summary>
+    internal static bool TryScan(ReadOnlySpan<char> s, out int consumed, ref List<HeaderParameter>? list, bool build, char stopAt = '\0')
+    {
+        consumed = 0;
         var i = 0;
         while (i < s.Length)
         {
@@ -56,7 +67,7 @@ public sealed class HeaderParameters
             var nameStart = i;
             while (i < s.Length && SipSyntax.IsTokenChar(s[i])) i++;
             if (i == nameStart) return false;
-            var name = s[nameStart..i].ToString();
+            var nameEnd = i;
             while (i < s.Length && SipSyntax.IsWhitespace(s[i])) i++;
             string? value = null;
             var quoted = false;
@@ -68,7 +79,7 @@ public sealed class HeaderParameters
                 {
                     var end = SipSyntax.SkipQuoted(s, i);
                     if (end < 0) return false;
-                    value = SipSyntax.Unquote(s[i..end]);
+                    if (build) value = SipSyntax.Unquote(s[i..end]);
                     quoted = true;
                     i = end;
                 }
@@ -78,13 +89,28 @@ public sealed class HeaderParameters
                     // token / host / IPv6reference: stop at the next separator.
                     while (i < s.Length && s[i] is not (';' or ' ' or '\t' or ',') && s[i] != stopAt) i++;
                     if (i == valueStart) return false;
-                    value = s[valueStart..i].ToString();
+                    if (build) value = s[valueStart..i].ToString();
                 }
             }
-            (list ??= []).Add(new HeaderParameter(name, value, quoted));
+            if (build) (list ??= []).Add(new HeaderParameter(InternName(s[nameStart..nameEnd]), value, quoted));
         }
         consumed = i;
-        if (list is not null) parameters = new HeaderParameters([.. list]);
         return true;
     }
+
+    /// <summary>Shared strings for the parameter names the PnP path reads on every message.</summary>
+    private static string InternName(ReadOnlySpan<char> name) => name switch
+    {
+        "tag" => "tag",
+        "branch" => "branch",
+        "rport" => "rport",
+        "received" => "received",
+        "profile-type" => "profile-type",
+        "vendor" => "vendor",
+        "model" => "model",
+        "version" => "version",
+        "transport" => "transport",
+        "lr" => "lr",
+        _ => name.ToString(),
+    };
 }

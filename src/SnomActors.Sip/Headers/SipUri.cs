@@ -36,11 +36,13 @@ public sealed class SipUri
     public bool IsSip => Scheme is "sip" or "sips";
 
     /// <summary>The user part with %-escapes decoded (RFC 3261 §19.1.2), e.g. <c>MAC:000413...</c>.</summary>
-    public string? UnescapedUser => User is null ? null : Unescape(User);
+    public string? UnescapedUser => User is null ? null : _unescapedUser ??= Unescape(User);
+
+    private string? _unescapedUser;
 
     /// <summary>The host as an IP address when it is a literal, else null.</summary>
-    public IPAddress? HostAddress =>
-        IPAddress.TryParse(Host.AsSpan().Trim("[]"), out var address) ? address : null;
+    /// <remarks>Only RFC 3261 literals count (<see cref="SipSyntax.TryParseIPLiteral"/>): <c>141.4</c> is not 141.0.0.4.</remarks>
+    public IPAddress? HostAddress => SipSyntax.TryParseIPLiteral(Host, out var address) ? address : null;
 
     public override string ToString() => Raw;
 
@@ -48,8 +50,24 @@ public sealed class SipUri
     public static bool TryParse(string raw, out SipUri uri, out string error)
     {
         uri = null!;
+        if (!TryScan(raw, out var scan, out error)) return false;
+        uri = Build(raw, scan);
+        return true;
+    }
+
+    /// <summary>Where the parts of a URI are, as found by <see cref="TryScan"/>.</summary>
+    internal readonly record struct Scan(
+        bool IsSip, int SchemeLength, int UserStart, int UserLength, int HostStart, int HostLength, int Port,
+        int ParamsStart, int ParamsLength, int HeadersStart)
+    {
+        public bool HasHeaders => HeadersStart >= 0;
+    }
+
+    /// <summary>Validates a URI without allocating; <see cref="TryParse"/> builds from the result.</summary>
+    internal static bool TryScan(ReadOnlySpan<char> s, out Scan scan, out string error)
+    {
+        scan = default;
         error = string.Empty;
-        var s = raw.AsSpan();
         var colon = s.IndexOf(':');
         if (colon <= 0) { error = "URI has no scheme"; return false; }
         var schemeSpan = s[..colon];
@@ -58,23 +76,26 @@ public sealed class SipUri
             if (!(char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.')) { error = "URI scheme has an invalid character"; return false; }
         foreach (var c in s)
             if (c <= ' ' || c is '<' or '>' or '"' || c == 0x7f) { error = "URI contains whitespace or a delimiter"; return false; }
-        var scheme = schemeSpan.ToString().ToLowerInvariant();
-        if (scheme is not ("sip" or "sips"))
+        var isSip = schemeSpan.Equals("sip", StringComparison.OrdinalIgnoreCase) || schemeSpan.Equals("sips", StringComparison.OrdinalIgnoreCase);
+        if (!isSip)
         {
             if (colon == s.Length - 1) { error = "URI has nothing after its scheme"; return false; }
-            uri = new SipUri(raw, scheme, null, string.Empty, null, HeaderParameters.Empty, null);
+            scan = new Scan(false, colon, -1, 0, 0, 0, -1, 0, 0, -1);
             return true;
         }
 
-        var rest = s[(colon + 1)..];
-        string? user = null;
+        var pos = colon + 1;
+        var rest = s[pos..];
+        int userStart = -1, userLength = 0;
         var at = rest.IndexOf('@');
         if (at >= 0)
         {
             var userInfo = rest[..at];
             if (userInfo.IsEmpty) { error = "URI has an empty user part"; return false; }
             if (!IsWellEscaped(userInfo)) { error = "URI user part has a malformed %-escape"; return false; }
-            user = userInfo.ToString();
+            userStart = pos;
+            userLength = at;
+            pos += at + 1;
             rest = rest[(at + 1)..];
         }
 
@@ -92,31 +113,52 @@ public sealed class SipUri
             while (hostEnd < rest.Length && (char.IsAsciiLetterOrDigit(rest[hostEnd]) || rest[hostEnd] is '.' or '-' or '_')) hostEnd++;
         }
         if (hostEnd == 0) { error = "URI has no host"; return false; }
-        var host = rest[..hostEnd].ToString();
+        var hostStart = pos;
+        pos += hostEnd;
         rest = rest[hostEnd..];
-        int? port = null;
+        var port = -1;
         if (rest.Length > 0 && rest[0] == ':')
         {
             var portEnd = 1;
             while (portEnd < rest.Length && char.IsAsciiDigit(rest[portEnd])) portEnd++;
             if (!SipSyntax.TryParseUInt32(rest[1..portEnd], out var p) || p > 65535) { error = "URI port is not a number in 0-65535"; return false; }
             port = (int)p;
+            pos += portEnd;
             rest = rest[portEnd..];
         }
-        if (!HeaderParameters.TryParse(rest, out var parameters, out var consumed, '?'))
+        List<HeaderParameter>? none = null;
+        if (!HeaderParameters.TryScan(rest, out var consumed, ref none, build: false, '?'))
         {
             error = "URI parameters are malformed";
             return false;
         }
+        var paramsStart = pos;
+        pos += consumed;
         rest = rest[consumed..];
-        string? headers = null;
+        var headersStart = -1;
         if (rest.Length > 0)
         {
             if (rest[0] != '?') { error = "URI has unexpected characters after the host"; return false; }
-            headers = rest[1..].ToString();
+            headersStart = pos + 1;
         }
-        uri = new SipUri(raw, scheme, user, host, port, parameters, headers);
+        scan = new Scan(true, colon, userStart, userLength, hostStart, hostEnd, port, paramsStart, consumed, headersStart);
         return true;
+    }
+
+    /// <summary>Builds from a successful <see cref="TryScan"/> of <paramref name="raw"/> (offsets relative to it).</summary>
+    internal static SipUri Build(string raw, Scan scan)
+    {
+        var s = raw.AsSpan();
+        var schemeSpan = s[..scan.SchemeLength];
+        var scheme = schemeSpan.Equals("sip", StringComparison.OrdinalIgnoreCase) ? "sip"
+            : schemeSpan.Equals("sips", StringComparison.OrdinalIgnoreCase) ? "sips"
+            : schemeSpan.ToString().ToLowerInvariant();
+        if (!scan.IsSip) return new SipUri(raw, scheme, null, string.Empty, null, HeaderParameters.Empty, null);
+        var user = scan.UserStart < 0 ? null : s.Slice(scan.UserStart, scan.UserLength).ToString();
+        var host = s.Slice(scan.HostStart, scan.HostLength).ToString();
+        HeaderParameters.TryParse(s.Slice(scan.ParamsStart, scan.ParamsLength), out var parameters, out _, '?');
+        var headers = scan.HasHeaders ? s[scan.HeadersStart..].ToString() : null;
+        return new SipUri(raw, scheme, user, host, scan.Port < 0 ? null : scan.Port, parameters, headers);
     }
 
     private static bool IsWellEscaped(ReadOnlySpan<char> s)
@@ -134,21 +176,33 @@ public sealed class SipUri
     public static string Unescape(string s)
     {
         if (s.IndexOf('%') < 0) return s;
-        var bytes = new List<byte>(s.Length);
-        Span<byte> buffer = stackalloc byte[4];
-        for (var i = 0; i < s.Length; i++)
+        var max = Encoding.UTF8.GetMaxByteCount(s.Length);
+        var rented = max <= 512 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(max);
+        Span<byte> bytes = rented ?? stackalloc byte[512];
+        try
         {
-            if (s[i] == '%' && i + 2 < s.Length && Uri.IsHexDigit(s[i + 1]) && Uri.IsHexDigit(s[i + 2]))
+            var n = 0;
+            for (var i = 0; i < s.Length; i++)
             {
-                bytes.Add((byte)Convert.ToInt32(s.Substring(i + 1, 2), 16));
-                i += 2;
+                if (s[i] == '%' && i + 2 < s.Length && Uri.IsHexDigit(s[i + 1]) && Uri.IsHexDigit(s[i + 2]))
+                {
+                    bytes[n++] = (byte)((Uri.FromHex(s[i + 1]) << 4) | Uri.FromHex(s[i + 2]));
+                    i += 2;
+                }
+                else
+                {
+                    // Copy the run up to the next '%' in one go (keeps surrogate pairs together).
+                    var next = s.IndexOf('%', i + 1);
+                    var run = s.AsSpan(i, (next < 0 ? s.Length : next) - i);
+                    n += Encoding.UTF8.GetBytes(run, bytes[n..]);
+                    i += run.Length - 1;
+                }
             }
-            else
-            {
-                var n = Encoding.UTF8.GetBytes(s.AsSpan(i, 1), buffer);
-                for (var k = 0; k < n; k++) bytes.Add(buffer[k]);
-            }
+            return Encoding.UTF8.GetString(bytes[..n]);
         }
-        return Encoding.UTF8.GetString([.. bytes]);
+        finally
+        {
+            if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 }

@@ -38,20 +38,45 @@ public sealed class ViaHeader
         Branch is { Length: > 7 } b && b.StartsWith(MagicCookie, StringComparison.Ordinal);
 
     /// <summary>sent-by as <c>host[:port]</c>, used in transaction keys.</summary>
-    public string SentBy => Port is null ? Host : $"{Host}:{Port}";
+    public string SentBy => _sentBy ??= Port is null ? Host : string.Concat(Host, ":", Port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private string? _sentBy;
 
     public override string ToString() => Raw;
 
     public static bool TryParse(string raw, out ViaHeader via, out string error)
     {
         via = null!;
-        error = string.Empty;
+        // One pass over the parameters: they are validated while they are built.
+        if (!TryScan(raw, out var scan, out error, validateParameters: false)) return false;
         var s = raw.AsSpan();
+        if (!HeaderParameters.TryParse(s[scan.ParamsStart..], out var parameters, out var consumed) || scan.ParamsStart + consumed != s.Length)
+        {
+            error = "Via parameters are malformed";
+            return false;
+        }
+        var transport = s.Slice(scan.TransportStart, scan.TransportLength);
+        var transportName = transport.Equals("UDP", StringComparison.OrdinalIgnoreCase) ? "UDP"
+            : transport.Equals("TCP", StringComparison.OrdinalIgnoreCase) ? "TCP"
+            : transport.ToString().ToUpperInvariant();
+        via = new ViaHeader(raw, "SIP/2.0", transportName, s.Slice(scan.HostStart, scan.HostLength).ToString(),
+            scan.Port < 0 ? null : scan.Port, parameters);
+        return true;
+    }
+
+    /// <summary>Where the parts of a via-parm are, as found by <see cref="TryScan"/>.</summary>
+    internal readonly record struct Scan(int TransportStart, int TransportLength, int HostStart, int HostLength, int Port, int ParamsStart);
+
+    /// <summary>Validates one via-parm without allocating; <see cref="TryParse"/> builds from the result.</summary>
+    internal static bool TryScan(ReadOnlySpan<char> s, out Scan scan, out string error, bool validateParameters = true)
+    {
+        scan = default;
+        error = string.Empty;
         var i = 0;
-        if (!ReadToken(s, ref i, out var name)) { error = "Via protocol name missing"; return false; }
-        if (!ReadSlash(s, ref i) || !ReadToken(s, ref i, out var version)) { error = "Via protocol version missing"; return false; }
-        if (!ReadSlash(s, ref i) || !ReadToken(s, ref i, out var transport)) { error = "Via transport missing"; return false; }
-        if (!name.Equals("SIP", StringComparison.OrdinalIgnoreCase) || version is not "2.0")
+        if (!ReadToken(s, ref i, out var nameStart, out var nameLength)) { error = "Via protocol name missing"; return false; }
+        if (!ReadSlash(s, ref i) || !ReadToken(s, ref i, out var versionStart, out var versionLength)) { error = "Via protocol version missing"; return false; }
+        if (!ReadSlash(s, ref i) || !ReadToken(s, ref i, out var transportStart, out var transportLength)) { error = "Via transport missing"; return false; }
+        if (!s.Slice(nameStart, nameLength).Equals("SIP", StringComparison.OrdinalIgnoreCase) || !s.Slice(versionStart, versionLength).SequenceEqual("2.0"))
         {
             error = "Via protocol is not SIP/2.0";
             return false;
@@ -72,10 +97,10 @@ public sealed class ViaHeader
             while (hostEnd < s.Length && (char.IsAsciiLetterOrDigit(s[hostEnd]) || s[hostEnd] is '.' or '-' or '_')) hostEnd++;
         }
         if (hostEnd == i) { error = "Via sent-by host missing"; return false; }
-        var host = s[i..hostEnd].ToString();
+        var hostStart = i;
         i = hostEnd;
         while (i < s.Length && SipSyntax.IsWhitespace(s[i])) i++;
-        int? port = null;
+        var port = -1;
         if (i < s.Length && s[i] == ':')
         {
             i++;
@@ -85,22 +110,35 @@ public sealed class ViaHeader
             if (!SipSyntax.TryParseUInt32(s[portStart..i], out var p) || p > 65535) { error = "Via port is not a number in 0-65535"; return false; }
             port = (int)p;
         }
-        if (!HeaderParameters.TryParse(s[i..], out var parameters, out var consumed) || i + consumed != s.Length)
+        List<HeaderParameter>? none = null;
+        if (validateParameters && (!HeaderParameters.TryScan(s[i..], out var consumed, ref none, build: false) || i + consumed != s.Length))
         {
             error = "Via parameters are malformed";
             return false;
         }
-        via = new ViaHeader(raw, "SIP/2.0", transport.ToUpperInvariant(), host, port, parameters);
+        // maddr redirects our responses (RFC 3261 §18.2.2): it must be a real host, not "0x7f.1".
+        if (s[i..].Contains("maddr", StringComparison.OrdinalIgnoreCase))
+        {
+            List<HeaderParameter>? parameters = null;
+            if (HeaderParameters.TryScan(s[i..], out _, ref parameters, build: true) && parameters is not null)
+                foreach (var p in parameters)
+                    if (p.Name.Equals("maddr", StringComparison.OrdinalIgnoreCase) && (p.Value is null || !SipSyntax.IsHost(p.Value)))
+                    {
+                        error = "Via maddr is not a host";
+                        return false;
+                    }
+        }
+        scan = new Scan(transportStart, transportLength, hostStart, hostEnd - hostStart, port, i);
         return true;
     }
 
-    private static bool ReadToken(ReadOnlySpan<char> s, ref int i, out string token)
+    private static bool ReadToken(ReadOnlySpan<char> s, ref int i, out int start, out int length)
     {
         while (i < s.Length && SipSyntax.IsWhitespace(s[i])) i++;
-        var start = i;
+        start = i;
         while (i < s.Length && SipSyntax.IsTokenChar(s[i])) i++;
-        token = s[start..i].ToString();
-        return i > start;
+        length = i - start;
+        return length > 0;
     }
 
     private static bool ReadSlash(ReadOnlySpan<char> s, ref int i)

@@ -72,20 +72,35 @@ public static class DeviceIdentityExtractor
         if (idx < 0) idx = userAgent.IndexOf("MAC:", StringComparison.OrdinalIgnoreCase);
         if (idx >= 0)
         {
-            var start = idx + 4;
-            var end = start;
-            while (end < userAgent.Length && (MacAddress.IsHex(userAgent[end]) || userAgent[end] is ':' or '-' or '.')) end++;
-            if (MacAddress.TryNormalize(userAgent.AsSpan(start, end - start), out mac)) return true;
+            var macStart = idx + 4;
+            var macEnd = macStart;
+            while (macEnd < userAgent.Length && (MacAddress.IsHex(userAgent[macEnd]) || userAgent[macEnd] is ':' or '-' or '.')) macEnd++;
+            if (MacAddress.TryNormalize(userAgent.AsSpan(macStart, macEnd - macStart), out mac)) return true;
         }
-        var tokens = userAgent.Split([' ', '\t', '(', ')', ';', '/'], StringSplitOptions.RemoveEmptyEntries);
-        for (var i = tokens.Length - 1; i > 0; i--)
+        // A trailing 12-hex token (not the product name itself), e.g. Fanvil's "… 0c383e63963b".
+        var span = userAgent.AsSpan();
+        var first = 0;
+        while (first < span.Length && IsUserAgentSeparator(span[first])) first++;
+        var end = span.Length;
+        while (end > first)
         {
-            var t = tokens[i];
-            if (t.Length == 12 && t.All(MacAddress.IsHex) && t.Any(char.IsAsciiLetter) | t.StartsWith("00", StringComparison.Ordinal)
-                && MacAddress.TryNormalize(t, out mac)) return true;
+            while (end > first && IsUserAgentSeparator(span[end - 1])) end--;
+            var start = end;
+            while (start > first && !IsUserAgentSeparator(span[start - 1])) start--;
+            if (start <= first) break;
+            var token = span[start..end];
+            if (token.Length == 12 && !token.ContainsAnyExcept(HexDigits)
+                && (token.ContainsAny(HexLetters) || token.StartsWith("00", StringComparison.Ordinal))
+                && MacAddress.TryNormalize(token, out mac)) return true;
+            end = start;
         }
         return false;
     }
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
+    private static readonly System.Buffers.SearchValues<char> HexLetters = System.Buffers.SearchValues.Create("abcdefABCDEF");
+
+    private static bool IsUserAgentSeparator(char c) => c is ' ' or '\t' or '(' or ')' or ';' or '/';
 
     /// <summary>RFC 6080 §5.1.4 device id: <c>urn:uuid:00000000-0000-1000-0000-00FF8D82EDCB</c>, node field = MAC.</summary>
     public static bool TryMacFromUuidUrn(string? text, out string mac)
@@ -119,7 +134,8 @@ public static class DeviceIdentityExtractor
         // PLANET VIP phones are Fanvil OEM units: same message shape and $mac URL macro.
         if (text.Contains("fanvil", StringComparison.OrdinalIgnoreCase) || text.Contains("planet", StringComparison.OrdinalIgnoreCase)) return Vendors.Fanvil;
         if (text.Contains("panasonic", StringComparison.OrdinalIgnoreCase) || text.StartsWith("KX-", StringComparison.OrdinalIgnoreCase)) return Vendors.Panasonic;
-        if (text.Contains("audiocodes", StringComparison.OrdinalIgnoreCase)) return Vendors.AudioCodes;
+        // AudioCodes phones announce themselves as "AUDC-IPPhone-440HD_UC_2.2.2/1.0".
+        if (text.Contains("audiocodes", StringComparison.OrdinalIgnoreCase) || text.StartsWith("AUDC", StringComparison.OrdinalIgnoreCase)) return Vendors.AudioCodes;
         return null;
     }
 

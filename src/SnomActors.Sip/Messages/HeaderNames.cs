@@ -70,8 +70,27 @@ public static class HeaderNames
         ByLowerName.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>The canonical name for a received header name (long or compact, any case).</summary>
-    public static string Canonicalize(ReadOnlySpan<char> name) =>
-        Lookup.TryGetValue(name, out var canonical) ? canonical : name.ToString();
+    public static string Canonicalize(ReadOnlySpan<char> name) => name switch
+    {
+        // Exact spellings phones send, matched without hashing: this runs for every header row of every datagram.
+        Via or "v" => Via,
+        From or "f" => From,
+        To or "t" => To,
+        CallId or "i" => CallId,
+        CSeq => CSeq,
+        Contact or "m" => Contact,
+        MaxForwards => MaxForwards,
+        ContentLength or "l" => ContentLength,
+        ContentType => ContentType,
+        Expires => Expires,
+        Event => Event,
+        Accept => Accept,
+        UserAgent => UserAgent,
+        Allow => Allow,
+        AllowEvents => AllowEvents,
+        Supported => Supported,
+        _ => Lookup.TryGetValue(name, out var canonical) ? canonical : name.ToString(),
+    };
 
     /// <summary>Headers that may appear at most once (RFC 4475 <c>multi01</c>, <c>mcl01</c>): a second row is a 400.</summary>
     public static bool IsSingleValued(string canonicalName) => canonicalName is

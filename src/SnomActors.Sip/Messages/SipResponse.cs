@@ -5,7 +5,7 @@ namespace SnomActors.Sip.Messages;
 /// <summary>A parsed SIP response.</summary>
 public sealed class SipResponse : SipMessage
 {
-    internal SipResponse(int statusCode, string reasonPhrase, MessageParts parts) : base(parts)
+    internal SipResponse(int statusCode, string reasonPhrase, in MessageParts parts) : base(parts)
     {
         StatusCode = statusCode;
         ReasonPhrase = reasonPhrase;
