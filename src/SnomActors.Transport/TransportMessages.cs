@@ -10,7 +10,11 @@ namespace SnomActors.Transport;
 /// <param name="LocalAddress">The unicast address of the interface the datagram arrived on (never the group address).</param>
 /// <param name="InterfaceIndex">OS interface index (IP_PKTINFO), 0 when unknown.</param>
 /// <param name="ViaMulticast">True when the datagram was addressed to the 224.0.1.75 group.</param>
-public sealed record DatagramOrigin(IPEndPoint Source, IPAddress LocalAddress, int InterfaceIndex, bool ViaMulticast);
+/// <param name="SourceOnLink">
+/// Whether the source lies in the subnet of the arrival interface (protocol.md §1.4); null when
+/// the transport cannot tell (then no check is made).
+/// </param>
+public sealed record DatagramOrigin(IPEndPoint Source, IPAddress LocalAddress, int InterfaceIndex, bool ViaMulticast, bool? SourceOnLink = null);
 
 /// <summary>The datagram protocol spoken between the SIP core and a transport (real UDP or the in-memory network).</summary>
 public static class SipTransport

@@ -28,10 +28,16 @@ public static class RunCommand
         };
         var provisioningUrl = new Option<string?>("--provisioning-url") { Description = "Provisioning URL template, e.g. http://{server}:{port}/settings/{mac}.xml." };
         var data = new Option<string?>("--data") { Description = "State directory (registry database, admin credential). Default ./data." };
+        var admission = new Option<string?>("--admission")
+        {
+            Description = "Which phones are provisioned: open (every phone that asks; default), allowlist (only Provisioning:Allow), enrolment (unknown phones only while an enrolment window is open, otherwise quarantined until approved).",
+        };
+        admission.AcceptOnlyFromAmong("open", "allowlist", "enrolment");
+        var enrolmentMinutes = new Option<int?>("--enrolment-minutes") { Description = "With --admission enrolment: keep the enrolment window open this many minutes after start." };
 
         var command = new Command("run", "Run the PnP provisioning daemon in the foreground (Ctrl-C / SIGTERM stop it cleanly).")
         {
-            config, sipAddress, sipPort, multicastInterface, noMulticast, httpUrl, provisioningUrl, data,
+            config, sipAddress, sipPort, multicastInterface, noMulticast, httpUrl, provisioningUrl, data, admission, enrolmentMinutes,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -44,6 +50,10 @@ public static class RunCommand
             if (urls.Length > 0) overrides["SnomActors:Http:Urls"] = string.Join(';', urls);
             if (result.GetValue(provisioningUrl) is { } template) overrides["SnomActors:Provisioning:UrlTemplate"] = template;
             if (result.GetValue(data) is { } dir) overrides["SnomActors:DataDirectory"] = dir;
+            if (result.GetValue(admission) is { } mode)
+                overrides["SnomActors:Provisioning:UnknownDevices"] = mode switch { "allowlist" => "AllowListOnly", "enrolment" => "Enrolment", _ => "ProvisionAll" };
+            if (result.GetValue(enrolmentMinutes) is { } minutes)
+                overrides["SnomActors:Provisioning:EnrolmentMinutes"] = minutes.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return await DaemonHost.RunAsync(result.GetValue(config), overrides, interfaces.Length > 0 ? interfaces : null, cancellation);
         });
         return command;

@@ -11,7 +11,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SnomActors.Http.Api;
 using SnomActors.Http.Hosting;
+using SnomActors.Registry.Actors;
 using SnomActors.Registry.Config;
+using SnomActors.Server.Provisioning;
 using SnomActors.Server.Config;
 using SnomActors.Server.Metrics;
 using SnomActors.Transport;
@@ -65,6 +67,7 @@ public static class DaemonHost
         builder.Configuration.AddInMemoryCollection(overrides);
 
         var settings = new SnomActorsSettings();
+        var admissions = new DeviceAdmissionCache();
         PnpOptions pnpOptions;
         UdpTransportOptions udpOptions;
         try
@@ -72,7 +75,7 @@ public static class DaemonHost
             builder.Configuration.GetSection(SnomActorsSettings.Section).Bind(settings);
             if (multicastInterfaces is not null) settings.Sip.MulticastInterfaces = [.. multicastInterfaces];
             udpOptions = settings.ToUdpOptions();
-            pnpOptions = settings.ToPnpOptions(settings.Sip.Port);
+            pnpOptions = settings.ToPnpOptions(settings.Sip.Port) with { DeviceAdmission = admissions };
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
         {
@@ -117,6 +120,8 @@ public static class DaemonHost
                 PostgresConnectionString = string.IsNullOrWhiteSpace(settings.Registry.PostgresConnectionString) ? null : settings.Registry.PostgresConnectionString,
             });
             akka.AddPnpCore(pnpOptions, new UdpTransportFactory(udpOptions, udpCounters), metrics);
+            akka.WithActors((system, registry) =>
+                system.ActorOf(AdmissionCacheFeeder.Props(registry.Get<DeviceRegistryActorKey>(), admissions), "admission-feeder"));
             akka.AddStartup((system, _) =>
             {
                 var watcher = system.ActorOf(Props.Create<ReadinessWatcher>(readiness), "readiness");
@@ -139,6 +144,7 @@ public static class DaemonHost
         var app = builder.Build();
         app.MapSnomActorsHttp();
         app.MapPrometheusMetrics();
+        app.MapEnrolmentApi();
 
         try
         {

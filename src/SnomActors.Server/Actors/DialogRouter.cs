@@ -64,6 +64,24 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         public static readonly Drained Instance = new();
     }
 
+    /// <summary>Opens (or extends) the enrolment window: unknown phones are provisioned until it closes. Answered with <see cref="EnrolmentStatus"/>.</summary>
+    public sealed record OpenEnrolment(TimeSpan Duration);
+
+    /// <summary>Closes the enrolment window now. Answered with <see cref="EnrolmentStatus"/>.</summary>
+    public sealed record CloseEnrolment
+    {
+        public static readonly CloseEnrolment Instance = new();
+    }
+
+    /// <summary>Answered with <see cref="EnrolmentStatus"/>.</summary>
+    public sealed record GetEnrolment
+    {
+        public static readonly GetEnrolment Instance = new();
+    }
+
+    /// <summary>The admission mode and, in enrolment mode, until when unknown phones are accepted.</summary>
+    public sealed record EnrolmentStatus(UnknownDevicePolicy Mode, bool Open, DateTimeOffset? Until);
+
     private sealed record ReplenishRateLimits
     {
         public static readonly ReplenishRateLimits Instance = new();
@@ -97,6 +115,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
     private IActorRef _transport = ActorRefs.Nobody;
     private SipTransport.Bound? _binding;
     private bool _draining;
+    private DateTimeOffset _enrolmentUntil = DateTimeOffset.MinValue;
     private readonly List<IActorRef> _drainWaiters = [];
 
     public DialogRouter(PnpOptions options, ITransportFactory transportFactory, PnpMetrics metrics)
@@ -131,6 +150,8 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             : Context.ActorOf(_transportFactory.CreateProps(Self), TransportName);
         Context.Watch(_transport);
         Timers.StartPeriodicTimer(nameof(SweepCompleted), SweepCompleted.Instance, TimeSpan.FromSeconds(1));
+        if (_options.InitialEnrolmentWindow > TimeSpan.Zero && _enrolmentUntil == DateTimeOffset.MinValue)
+            _enrolmentUntil = Now + _options.InitialEnrolmentWindow;
         Timers.StartPeriodicTimer(nameof(ReplenishRateLimits), ReplenishRateLimits.Instance, Overload.NewTransactionLimiter.Tick);
     }
 
@@ -242,6 +263,18 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
                 break;
             case Drain:
                 OnDrain();
+                break;
+            case OpenEnrolment open:
+                _enrolmentUntil = Now + open.Duration;
+                _log.Info("Enrolment open until {0}: unknown phones are provisioned", _enrolmentUntil);
+                Sender.Tell(Enrolment());
+                break;
+            case CloseEnrolment:
+                _enrolmentUntil = DateTimeOffset.MinValue;
+                Sender.Tell(Enrolment());
+                break;
+            case GetEnrolment:
+                Sender.Tell(Enrolment());
                 break;
             case SipTransport.Send send:
                 // Lets other parts of the daemon (check-sync resync) send through our socket.
@@ -429,10 +462,21 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             Reject(request, origin, device, 404, reason: "No device identity in request");
             return;
         }
-        if (!IsAdmitted(device))
+        if (origin is { ViaMulticast: true, SourceOnLink: false } && _options.RequireOnLinkMulticastSource)
         {
-            Reject(request, origin, device, 403, reason: "Device not allowed");
+            // protocol.md §1.4: an off-link sender on the group is not one of our phones.
+            _metrics.SubscribeOutcome(device.Vendor, "off-link");
             return;
+        }
+        switch (Admit(device))
+        {
+            case AdmissionVerdict.Denied:
+                Reject(request, origin, device, 403, reason: "Device not allowed");
+                return;
+            case AdmissionVerdict.Quarantined:
+                Context.System.EventStream.Publish(new Messages.DeviceQuarantined(request.CallId, device, origin.Source, Now));
+                Reject(request, origin, device, 403, reason: "Device awaiting approval");
+                return;
         }
         if (_draining)
         {
@@ -469,12 +513,30 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             || type.Equals("*/*", StringComparison.Ordinal);
     }
 
-    private bool IsAdmitted(DeviceIdentity device)
+    /// <summary>
+    /// Issue 5 item 3: deny lists first, then the operator's decision from the registry, then the
+    /// policy for phones never seen (provision all, allow list, or enrolment window / quarantine).
+    /// </summary>
+    private AdmissionVerdict Admit(DeviceIdentity device)
     {
-        if (_options.UnknownDevices == UnknownDevicePolicy.ProvisionAll) return true;
-        return device.Mac is not null
-            && (_options.AllowedMacs.Contains(device.Mac) || _options.AllowedOuis.Contains(device.Mac[..6]));
+        var mac = device.Mac;
+        if (mac is not null && (_options.DeniedMacs.Contains(mac) || _options.DeniedOuis.Contains(mac[..6]))) return AdmissionVerdict.Denied;
+        var allowListed = mac is not null && (_options.AllowedMacs.Contains(mac) || _options.AllowedOuis.Contains(mac[..6]));
+        var decided = mac is null ? AdmissionVerdict.Unknown : _options.DeviceAdmission.Check(mac);
+        if (decided is AdmissionVerdict.Denied) return AdmissionVerdict.Denied;
+        if (decided is AdmissionVerdict.Allowed || allowListed) return AdmissionVerdict.Allowed;
+        if (decided is AdmissionVerdict.Quarantined) return AdmissionVerdict.Quarantined;
+        return _options.UnknownDevices switch
+        {
+            UnknownDevicePolicy.ProvisionAll => AdmissionVerdict.Allowed,
+            UnknownDevicePolicy.AllowListOnly => AdmissionVerdict.Denied,
+            _ => Now < _enrolmentUntil ? AdmissionVerdict.Allowed : mac is null ? AdmissionVerdict.Denied : AdmissionVerdict.Quarantined,
+        };
     }
+
+    private EnrolmentStatus Enrolment() =>
+        new(_options.UnknownDevices, _options.UnknownDevices == UnknownDevicePolicy.Enrolment && Now < _enrolmentUntil,
+            _enrolmentUntil == DateTimeOffset.MinValue ? null : _enrolmentUntil);
 
     private void Reject(SipRequest request, DatagramOrigin origin, DeviceIdentity device, int status,
         string? reason = null, IReadOnlyList<SipHeader>? extra = null)

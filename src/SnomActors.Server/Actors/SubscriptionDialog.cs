@@ -369,7 +369,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
             metrics.NotifyOutcome("acknowledged");
             Context.System.EventStream.Publish(new NotifyAcknowledged(CallId, Mac, response.StatusCode, Now));
             _log.Info("PnP {0} mac={1} vendor={2} model={3} source={4}: provisioned with {5}",
-                CallId, Mac ?? "-", _start.Device.Vendor, _start.Device.Model ?? "-", _start.Origin.Source, _start.ProvisioningUrl);
+                CallId, Mac ?? "-", _start.Device.Vendor, _start.Device.Model ?? "-", _start.Origin.Source, Provisioning.ProvisioningUrlResolver.Redact(_start.ProvisioningUrl));
         }
         else
         {

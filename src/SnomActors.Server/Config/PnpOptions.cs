@@ -9,6 +9,11 @@ public enum UnknownDevicePolicy
     ProvisionAll,
     /// <summary>Only MACs / OUIs on the allow list; others get silence on multicast and 403 on unicast.</summary>
     AllowListOnly,
+    /// <summary>
+    /// Unknown phones are provisioned while an enrolment window is open ("accept new phones for the
+    /// next 30 minutes"); outside it they are quarantined (listed, not provisioned) until approved.
+    /// </summary>
+    Enrolment,
 }
 
 /// <summary>
@@ -50,6 +55,24 @@ public sealed record PnpOptions
     /// <summary>Allow-listed OUIs (6 lower hex).</summary>
     public IReadOnlySet<string> AllowedOuis { get; init; } = new HashSet<string>();
 
+    /// <summary>Denied MACs (12 lower hex): never provisioned, whatever the policy.</summary>
+    public IReadOnlySet<string> DeniedMacs { get; init; } = new HashSet<string>();
+
+    /// <summary>Denied OUIs (6 lower hex).</summary>
+    public IReadOnlySet<string> DeniedOuis { get; init; } = new HashSet<string>();
+
+    /// <summary>Operator decisions per device, fed by the registry.</summary>
+    public Provisioning.IDeviceAdmission DeviceAdmission { get; init; } = new Provisioning.DeviceAdmissionCache();
+
+    /// <summary>With <see cref="UnknownDevicePolicy.Enrolment"/>: how long the window is open from start (zero = closed).</summary>
+    public TimeSpan InitialEnrolmentWindow { get; init; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// protocol.md §1.4: a multicast SUBSCRIBE whose source is not on the subnet of the interface it
+    /// arrived on is ignored (224.0.1.0/24 is routable; off-link senders are not our phones).
+    /// </summary>
+    public bool RequireOnLinkMulticastSource { get; init; } = true;
+
     /// <summary>Cap on live dialogs; beyond it new SUBSCRIBEs get 503 (unicast) or silence (multicast).</summary>
     public int MaxLiveDialogs { get; init; } = 200_000;
 
@@ -76,4 +99,11 @@ public sealed record PnpOptions
 
     /// <summary>Value of our User-Agent / Server header.</summary>
     public string UserAgent { get; init; } = "SnomActors/1.0";
+
+    /// <summary>
+    /// Per-device download tokens (issue 5 item 4): when the policy gives a phone's vendor
+    /// <see cref="Provisioning.DownloadProtectionMode.Token"/>, its token goes into the NOTIFY URL
+    /// (<c>{token}</c> in the template, else appended as <c>?token=</c>). Null: no tokens.
+    /// </summary>
+    public Provisioning.IDownloadTokens? DownloadTokens { get; init; }
 }

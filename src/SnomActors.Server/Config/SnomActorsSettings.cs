@@ -88,10 +88,16 @@ public sealed class SnomActorsSettings
         public Dictionary<string, string> VendorUrlTemplates { get; set; } = new(StringComparer.OrdinalIgnoreCase);
         public Dictionary<string, string> ModelUrlTemplates { get; set; } = new(StringComparer.OrdinalIgnoreCase);
         public Dictionary<string, string> MacUrlTemplates { get; set; } = new(StringComparer.OrdinalIgnoreCase);
-        /// <summary><c>ProvisionAll</c> (default) or <c>AllowListOnly</c>.</summary>
+        /// <summary><c>ProvisionAll</c> (default), <c>AllowListOnly</c> or <c>Enrolment</c>. <c>--admission</c>.</summary>
         public UnknownDevicePolicy UnknownDevices { get; set; } = UnknownDevicePolicy.ProvisionAll;
-        /// <summary>MACs or OUIs (6 hex digits) allowed under <c>AllowListOnly</c>.</summary>
+        /// <summary>MACs or OUIs (6 hex digits) always allowed.</summary>
         public List<string> Allow { get; set; } = [];
+        /// <summary>MACs or OUIs never provisioned.</summary>
+        public List<string> Deny { get; set; } = [];
+        /// <summary>With <c>Enrolment</c>: minutes the window stays open after start. <c>--enrolment-minutes</c>.</summary>
+        public int EnrolmentMinutes { get; set; }
+        /// <summary>Ignore multicast SUBSCRIBEs from senders outside the arrival interface's subnet.</summary>
+        public bool RequireOnLinkMulticastSource { get; set; } = true;
         public bool AppendCrLfToUrlBody { get; set; }
     }
 
@@ -107,15 +113,9 @@ public sealed class SnomActorsSettings
     /// <summary>Checks the settings and turns them into the PnP core's options; throws naming the bad setting.</summary>
     public PnpOptions ToPnpOptions(int boundSipPort)
     {
-        var macs = new HashSet<string>(StringComparer.Ordinal);
-        var ouis = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var entry in Provisioning.Allow)
-        {
-            var text = entry.Trim();
-            if (MacAddress.TryNormalize(text, out var mac)) macs.Add(mac);
-            else if (text.Replace(":", "").Replace("-", "") is { Length: 6 } oui && oui.All(Uri.IsHexDigit)) ouis.Add(oui.ToLowerInvariant());
-            else throw new ArgumentException($"Provisioning:Allow entry '{entry}' is neither a MAC nor an OUI (6 hex digits).");
-        }
+        var (macs, ouis) = ParseDeviceList(Provisioning.Allow, "Provisioning:Allow");
+        var (deniedMacs, deniedOuis) = ParseDeviceList(Provisioning.Deny, "Provisioning:Deny");
+        if (Provisioning.EnrolmentMinutes < 0) throw new ArgumentException("Provisioning:EnrolmentMinutes must not be negative.");
         var macTemplates = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, template) in Provisioning.MacUrlTemplates)
         {
@@ -139,12 +139,30 @@ public sealed class SnomActorsSettings
             UnknownDevices = Provisioning.UnknownDevices,
             AllowedMacs = macs,
             AllowedOuis = ouis,
+            DeniedMacs = deniedMacs,
+            DeniedOuis = deniedOuis,
+            InitialEnrolmentWindow = TimeSpan.FromMinutes(Provisioning.EnrolmentMinutes),
+            RequireOnLinkMulticastSource = Provisioning.RequireOnLinkMulticastSource,
             MaxLiveDialogs = Sip.MaxLiveDialogs,
             RetryAfterSeconds = Sip.RetryAfterSeconds,
             RateLimits = new Overload.RateLimitOptions(Sip.RatePerSource, Sip.RatePerSourceBurst, Sip.RateGlobal, Sip.RateGlobalBurst, Sip.RateExemptLoopback),
             AppendCrLfToUrlBody = Provisioning.AppendCrLfToUrlBody,
             Timers = new SipTimers(TimeSpan.FromMilliseconds(Sip.T1Milliseconds), TimeSpan.FromMilliseconds(Sip.T2Milliseconds), TimeSpan.FromMilliseconds(Sip.T4Milliseconds)),
         };
+    }
+
+    private static (HashSet<string> Macs, HashSet<string> Ouis) ParseDeviceList(IEnumerable<string> entries, string key)
+    {
+        var macs = new HashSet<string>(StringComparer.Ordinal);
+        var ouis = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            var text = entry.Trim();
+            if (MacAddress.TryNormalize(text, out var mac)) macs.Add(mac);
+            else if (text.Replace(":", "").Replace("-", "") is { Length: 6 } oui && oui.All(Uri.IsHexDigit)) ouis.Add(oui.ToLowerInvariant());
+            else throw new ArgumentException($"{key} entry '{entry}' is neither a MAC nor an OUI (6 hex digits).");
+        }
+        return (macs, ouis);
     }
 
     /// <summary>The UDP transport options; throws naming the bad setting.</summary>

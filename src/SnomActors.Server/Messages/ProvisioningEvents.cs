@@ -29,3 +29,10 @@ public sealed record NotifyAcknowledged(string CallId, string? Mac, int StatusCo
 /// <summary>The exchange failed: NOTIFY rejected (<paramref name="StatusCode"/>) or never acknowledged (Timer F).</summary>
 public sealed record ProvisioningFailed(string CallId, string? Mac, string Reason, int? StatusCode, DateTimeOffset At)
     : ProvisioningEvent(CallId, Mac, At);
+
+/// <summary>
+/// A phone asked outside an enrolment window and was not provisioned: the registry lists it as
+/// quarantined until an operator approves it.
+/// </summary>
+public sealed record DeviceQuarantined(string CallId, DeviceIdentity Device, IPEndPoint Source, DateTimeOffset At)
+    : ProvisioningEvent(CallId, Device.Mac, At);

@@ -41,7 +41,9 @@ public sealed class ProvisioningUrlResolver(PnpOptions options)
     public string Resolve(DeviceIdentity device, IPAddress phoneAddress, IPAddress localAddress)
     {
         var server = options.ServerHost.Length > 0 ? options.ServerHost : FormatHost(localAddress);
-        var url = Substitute(TemplateFor(device), device, phoneAddress, server, options.HttpPort);
+        var template = TemplateFor(device);
+        var token = options.DownloadTokens?.TokenForUrl(device);
+        var url = Substitute(template, device, phoneAddress, server, options.HttpPort, token);
         if (options.GrandstreamDirectoryUrls && device.Vendor == Vendors.Grandstream && !url.EndsWith('/'))
         {
             // Grandstream treats the URL as a directory and fetches cfg<mac>.xml under it.
@@ -49,7 +51,68 @@ public sealed class ProvisioningUrlResolver(PnpOptions options)
             var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
             url = lastSlash > schemeEnd + 2 && url[(lastSlash + 1)..].Contains('.') ? url[..(lastSlash + 1)] : url + "/";
         }
+        // The phone must need nothing but the URL: without a {token} in the template, the token rides in the query.
+        if (token is not null && !template.Contains(TokenPlaceholder, StringComparison.Ordinal))
+            url = AppendQuery(url, TokenParameter, token);
         return url;
+    }
+
+    /// <summary>The template placeholder that stands for the phone's download token.</summary>
+    public const string TokenPlaceholder = "{token}";
+
+    /// <summary>The query parameter that carries the download token.</summary>
+    public const string TokenParameter = "token";
+
+    /// <summary>Appends <c>name=value</c> to the URL's query (before any fragment).</summary>
+    public static string AppendQuery(string url, string name, string value)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var hash = url.IndexOf('#');
+        var (head, fragment) = hash >= 0 ? (url[..hash], url[hash..]) : (url, string.Empty);
+        var separator = head.Contains('?') ? (head.EndsWith('?') || head.EndsWith('&') ? "" : "&") : "?";
+        return head + separator + name + "=" + Uri.EscapeDataString(value) + fragment;
+    }
+
+    /// <summary>
+    /// The URL with every secret masked, for logs: the value of a <c>token</c> query parameter, and any
+    /// run of 32 or more base64url characters (a token placed by <c>{token}</c> in the path; MACs,
+    /// host names and file names are far shorter).
+    /// </summary>
+    public static string Redact(string? url)
+    {
+        if (string.IsNullOrEmpty(url)) return url ?? string.Empty;
+        var sb = new StringBuilder(url.Length);
+        var i = 0;
+        while (i < url.Length)
+        {
+            // "token=" right after '?' or '&': mask up to the next '&' or '#'.
+            if ((url[i] == '?' || url[i] == '&') && string.Compare(url, i + 1, TokenParameter + "=", 0, TokenParameter.Length + 1, StringComparison.OrdinalIgnoreCase) == 0)
+            {
+                sb.Append(url[i]).Append(TokenParameter).Append("=***");
+                i += TokenParameter.Length + 2;
+                while (i < url.Length && url[i] != '&' && url[i] != '#') i++;
+                continue;
+            }
+            var run = i;
+            while (run < url.Length && IsBase64Url(url[run])) run++;
+            if (run - i >= 32)
+            {
+                sb.Append("***");
+                i = run;
+                continue;
+            }
+            if (run > i)
+            {
+                sb.Append(url, i, run - i);
+                i = run;
+                continue;
+            }
+            sb.Append(url[i]);
+            i++;
+        }
+        return sb.ToString();
+
+        static bool IsBase64Url(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
     }
 
     /// <summary>
@@ -57,7 +120,14 @@ public sealed class ProvisioningUrlResolver(PnpOptions options)
     /// else — <c>{MODEL}</c>, <c>$mac</c>, <c>%MACD</c> — for the phone to expand. A device without a
     /// MAC keeps <c>{mac}</c> verbatim, which snom phones expand themselves.
     /// </summary>
-    public static string Substitute(string template, DeviceIdentity device, IPAddress phoneAddress, string server, int httpPort)
+    public static string Substitute(string template, DeviceIdentity device, IPAddress phoneAddress, string server, int httpPort) =>
+        Substitute(template, device, phoneAddress, server, httpPort, token: null);
+
+    /// <summary>
+    /// As <see cref="Substitute(string, DeviceIdentity, IPAddress, string, int)"/>, with <c>{token}</c>
+    /// standing for the phone's download token (empty when it has none: the policy does not ask for one).
+    /// </summary>
+    public static string Substitute(string template, DeviceIdentity device, IPAddress phoneAddress, string server, int httpPort, string? token)
     {
         if (template.IndexOf('{') < 0) return template;
         var sb = new StringBuilder(template.Length + 32);
@@ -79,6 +149,7 @@ public sealed class ProvisioningUrlResolver(PnpOptions options)
                 "ip" => phoneAddress.ToString(),
                 "server" => server,
                 "port" => httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "token" => token is null ? string.Empty : Uri.EscapeDataString(token),
                 _ => null,
             };
             if (value is null) sb.Append(template, open, close - open + 1);

@@ -10,7 +10,11 @@ namespace SnomActors.Transport.Udp;
 /// </summary>
 internal sealed class InterfaceAddressMap
 {
-    internal readonly record struct Entry(IPAddress Address, uint AddressValue, uint Broadcast);
+    internal readonly record struct Entry(IPAddress Address, uint AddressValue, uint Broadcast, uint Mask)
+    {
+        /// <summary>True when <paramref name="source"/> is in this interface's subnet.</summary>
+        public bool Contains(uint source) => (source & Mask) == (AddressValue & Mask);
+    }
 
     private static readonly long RefreshIntervalMs = 5_000;
 
@@ -59,7 +63,8 @@ internal sealed class InterfaceAddressMap
             if (nic.Index < 0 || nic.Ipv4Addresses.Count == 0) continue;
             var primary = nic.Ipv4Addresses[0];
             var value = Ipv4.ToUInt32(primary.Address);
-            entries.TryAdd(nic.Index, new Entry(primary.Address, value, Ipv4.Broadcast(value, primary.PrefixLength)));
+            var mask = primary.PrefixLength <= 0 ? 0u : uint.MaxValue << (32 - Math.Min(32, primary.PrefixLength));
+            entries.TryAdd(nic.Index, new Entry(primary.Address, value, Ipv4.Broadcast(value, primary.PrefixLength), mask));
         }
 
         return entries;

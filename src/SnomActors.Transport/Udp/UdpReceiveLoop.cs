@@ -111,10 +111,13 @@ internal sealed class UdpReceiveLoop
 
         // Group (or any multicast) and broadcast destinations are "not addressed to us": the SIP core must stay silent on them.
         if ((value >> 28) == 0xE || value == uint.MaxValue)
-            return new DatagramOrigin(source, LocalAddressOf(index), index, true);
+        {
+            if (!_interfaces.TryGet(index, out var arrival)) return new DatagramOrigin(source, _fallbackLocal, index, true);
+            return new DatagramOrigin(source, arrival.Address, index, true, arrival.Contains(Ipv4.ToUInt32(source.Address)));
+        }
 
         if (_interfaces.TryGet(index, out var entry) && value == entry.Broadcast && value != entry.AddressValue)
-            return new DatagramOrigin(source, entry.Address, index, true);
+            return new DatagramOrigin(source, entry.Address, index, true, entry.Contains(Ipv4.ToUInt32(source.Address)));
 
         return new DatagramOrigin(source, destination!, index, false);
     }
