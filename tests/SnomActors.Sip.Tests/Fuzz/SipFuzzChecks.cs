@@ -143,9 +143,11 @@ public static class SipFuzzChecks
         _ = m.TopVia.SentBy;
         _ = m.TopVia.Branch;
         _ = m.TopVia.HasRfc3261Branch;
-        // ResponseRouting sends responses to a Via maddr that IPAddress.TryParse accepts.
-        if (m.TopVia.MAddr is { } maddr && IPAddress.TryParse(maddr, out var maddrAddress) && !IsLiteralFor(maddr, maddrAddress) && !Suppressed.Contains("ip-literal"))
-            throw new FuzzFindingException($"Via maddr '{maddr}' is not an RFC 3261 IP literal but is used as {maddrAddress}");
+        // Responses go to the Via maddr when it is an IP literal: only when it is one, and the same address.
+        var destination = ResponseRouting.ResponseDestination(m.TopVia, Source);
+        if (m.TopVia.MAddr is { } maddr && !destination.Address.Equals(Source.Address)
+            && !IsLiteralFor(maddr, destination.Address) && !Suppressed.Contains("ip-literal"))
+            throw new FuzzFindingException($"Via maddr '{maddr}' is not an RFC 3261 IP literal but responses go to {destination.Address}");
         Require(m.From, "From");
         Require(m.To, "To");
         Require(m.From.Uri, "From URI");
@@ -230,7 +232,6 @@ public static class SipFuzzChecks
         var identity = DeviceIdentityExtractor.Extract(request);
         _ = identity.ToString();
         _ = identity.Oui;
-        _ = ResponseRouting.ResponseDestination(request.TopVia, Source);
 
         var ok = SipResponseBuilder.Build(request, Source, 200, LocalTag,
             extraHeaders: [new SipHeader(HeaderNames.Contact, "<" + ContactUri + ">"), new SipHeader(HeaderNames.Expires, "0")]);

@@ -1,0 +1,144 @@
+using System.Text;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace SnomActors.Web.Tests;
+
+/// <summary>
+/// The page as the daemon serves it (embedded in SnomActors.Http), in headless Chromium, against
+/// the real API and a real SQLite registry: the operator's flows of issue 3 end to end.
+/// </summary>
+public sealed class RealHostPageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private RealHost _host = null!;
+    private IPage _page = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await RealHost.StartAsync();
+        _page = await browser.NewPageAsync(_host.BaseUrl);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _page.Context.CloseAsync();
+        await _host.DisposeAsync();
+    }
+
+    private ILocator Row(string mac) => _page.Locator($"tr[data-testid=device-row][data-mac='{mac}']");
+
+    private async Task OpenAsync(string hash = "")
+    {
+        await _page.GotoAsync("/" + hash);
+        await Expect(_page.GetByTestId("live-status")).ToHaveAttributeAsync("data-state", "live");
+    }
+
+    private static FilePayload File(string name, string mime, string content) =>
+        new() { Name = name, MimeType = mime, Buffer = Encoding.UTF8.GetBytes(content) };
+
+    private async Task LoadSettingsAsync(string name, string xml, string scope = "general", string? key = null)
+    {
+        await _page.GetByTestId("settings-scope").SelectOptionAsync(scope);
+        if (key is not null) await _page.GetByTestId("settings-key").FillAsync(key);
+        await _page.GetByTestId("settings-file").SetInputFilesAsync(File(name, "application/xml", xml));
+        await _page.GetByTestId("settings-load").ClickAsync();
+    }
+
+    [Fact]
+    public async Task The_daemon_serves_the_page_itself_with_no_outside_resources()
+    {
+        var external = new List<string>();
+        _page.Request += (_, request) =>
+        {
+            if (!request.Url.StartsWith(_host.BaseUrl, StringComparison.Ordinal) && !request.Url.StartsWith("data:", StringComparison.Ordinal))
+                external.Add(request.Url);
+        };
+        await OpenAsync();
+        await Expect(_page).ToHaveTitleAsync(new System.Text.RegularExpressions.Regex("SnomActors"));
+        await Expect(_page.GetByTestId("devices-empty")).ToBeVisibleAsync();
+        Assert.Empty(external);
+    }
+
+    [Fact]
+    public async Task A_valid_settings_file_is_validated_listed_and_previewed_and_a_broken_one_shows_line_and_column()
+    {
+        await OpenAsync("#settings");
+        await LoadSettingsAsync("snom.xml", "<settings>\n  <phone-settings>\n    <language perm=\"\">English</language>\n    <http_user>{mac}</http_user>\n  </phone-settings>\n</settings>\n");
+        await Expect(_page.GetByTestId("settings-ok")).ToContainTextAsync("well-formed");
+        await Expect(_page.GetByTestId("settings-ok")).ToContainTextAsync("general document version 1");
+        await Expect(_page.Locator("[data-testid=settings-doc-row][data-scope=general]")).ToHaveCountAsync(1);
+
+        await _page.GetByTestId("settings-again").ClickAsync();
+        await LoadSettingsAsync("broken.xml", "<settings>\n  <phone-settings>\n    <language perm=\"\">English</language>\n</settings>\n");
+        var error = _page.GetByTestId("settings-error");
+        await Expect(error).ToHaveCountAsync(1);
+        await Expect(error).ToHaveAttributeAsync("data-line", "4");
+        await Expect(error).ToContainTextAsync("Line 4, column 3");
+        // Still one version: the broken file was not stored.
+        await Expect(_page.GetByTestId("doc-version")).ToHaveTextAsync("v1");
+
+        await _page.GetByTestId("preview-mac").FillAsync("00:04:13:25:C4:3A");
+        await _page.GetByTestId("preview-go").ClickAsync();
+        await Expect(_page.GetByTestId("preview-source")).ToContainTextAsync("general document version 1");
+        await Expect(_page.GetByTestId("preview-content")).ToContainTextAsync("<http_user>00041325c43a</http_user>");
+    }
+
+    [Fact]
+    public async Task A_second_version_shows_in_the_history_with_a_coloured_diff()
+    {
+        await OpenAsync("#settings");
+        await LoadSettingsAsync("v1.xml", "<settings>\n<language perm=\"\">English</language>\n</settings>\n", "model", "snom360");
+        await Expect(_page.GetByTestId("settings-ok")).ToContainTextAsync("model document snom360 version 1");
+        await LoadSettingsAsync("v2.xml", "<settings>\n<language perm=\"\">Spanisch</language>\n</settings>\n", "model", "snom360");
+        await Expect(_page.GetByTestId("settings-ok")).ToContainTextAsync("version 2");
+        await _page.Locator("[data-testid=settings-doc-row][data-scope=model]").GetByTestId("doc-history").ClickAsync();
+        await Expect(_page.GetByTestId("version-row")).ToHaveCountAsync(2);
+        await _page.GetByTestId("diff-go").ClickAsync();
+        await Expect(_page.Locator("[data-testid=diff-line][data-op='-']")).ToHaveTextAsync("<language perm=\"\">English</language>");
+        await Expect(_page.Locator("[data-testid=diff-line][data-op='+']")).ToHaveTextAsync("<language perm=\"\">Spanisch</language>");
+    }
+
+    [Fact]
+    public async Task A_CSV_import_reports_each_row_and_the_variables_reach_the_device()
+    {
+        await OpenAsync("#bulk");
+        await _page.GetByTestId("import-file").SetInputFilesAsync(File("phones.csv", "text/csv",
+            "mac,extension,display_name\n00:04:13:00:00:01,201,Reception\nnot-a-mac,202,Kitchen\n000413000003,203,Office\n"));
+        await _page.GetByTestId("import-go").ClickAsync();
+        await Expect(_page.GetByTestId("import-summary")).ToHaveTextAsync("phones.csv: 2 accepted, 1 rejected.");
+        var rejected = _page.Locator("[data-testid=import-row][data-status=rejected]");
+        await Expect(rejected).ToHaveCountAsync(1);
+        await Expect(rejected).ToHaveAttributeAsync("data-line", "3");
+        var variables = await _host.Http.GetStringAsync("api/variables/000413000001");
+        Assert.Contains("Reception", variables, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_device_row_turns_provisioned_then_downloaded_live_as_the_phone_goes_through_PnP()
+    {
+        var upload = await _host.Http.PutAsync("api/settings/general",
+            new StringContent("<settings><phone-settings><user_name idx=\"1\">{mac}</user_name></phone-settings></settings>", Encoding.UTF8, "application/xml"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, upload.StatusCode);
+        await OpenAsync();
+        await Expect(_page.GetByTestId("devices-empty")).ToBeVisibleAsync();
+        await _page.EvaluateAsync("() => { window.__noReload = 7; }");
+
+        const string mac = "000413aa0001";
+        _host.Provision(mac, "notified");
+        await Expect(Row(mac).GetByTestId("state-badge")).ToHaveTextAsync("notified");
+        await Expect(Row(mac).GetByTestId("device-mac")).ToHaveTextAsync("00:04:13:aa:00:01");
+
+        _host.Provision(mac, "provisioned");
+        await Expect(Row(mac).GetByTestId("state-badge")).ToHaveTextAsync("provisioned");
+        await Expect(_page.GetByTestId("boot-progress-text")).ToHaveTextAsync("1 of 1 provisioned");
+
+        using var download = await _host.DownloadSettingsAsync(mac);
+        Assert.Equal(System.Net.HttpStatusCode.OK, download.StatusCode);
+        await Expect(Row(mac).GetByTestId("state-badge")).ToHaveTextAsync("downloaded");
+        Assert.Equal(7, await _page.EvaluateAsync<int>("() => window.__noReload"));
+
+        await Row(mac).ClickAsync();
+        await Expect(_page.GetByTestId("download-row")).ToHaveCountAsync(1);
+        await Expect(_page.GetByTestId("detail-steps")).ToContainTextAsync("Settings downloaded");
+    }
+}
