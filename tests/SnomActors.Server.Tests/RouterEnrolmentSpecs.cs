@@ -49,10 +49,12 @@ public sealed class RouterEnrolmentSpecs(ITestOutputHelper output) : PnpSpec(out
         var status = await router.Ask<DialogRouter.EnrolmentStatus>(new DialogRouter.OpenEnrolment(TimeSpan.FromMinutes(30)), TimeSpan.FromSeconds(3));
         Assert.True(status.Open);
 
-        Inject(SipText.Snom360, ByMulticast());
-        ExpectResponse(200);
-        var notify = ExpectNotify();
-        Inject(PhoneAnswer(notify.Request, 200), ByUnicast());
+        var exchange = StartExchange(SipText.Snom360);
+        Inject(PhoneAnswer(exchange.Notify.Request, 200), ByUnicast());
+        ExpectEvent<NotifyAcknowledged>();
+        Settle(exchange.Dialog);
+        AdvanceTo(5);
+        ExpectStopped(exchange.Dialog);
 
         AdvanceTo(31 * 60);
         Assert.False((await router.Ask<DialogRouter.EnrolmentStatus>(DialogRouter.GetEnrolment.Instance, TimeSpan.FromSeconds(3))).Open);
