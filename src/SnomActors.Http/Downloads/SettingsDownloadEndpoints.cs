@@ -27,6 +27,8 @@ public static class SettingsDownloadEndpoints
             {
                 // The file part must be exactly "<mac>.xml"; "abc.xml.bak", "x.txt" and friends are 400 like any bad MAC.
                 var mac = file.EndsWith(".xml", StringComparison.OrdinalIgnoreCase) ? file[..^4] : null;
+                // Grandstream treats the PnP URL as a directory and asks for cfg<mac>.xml under it (protocol.md §5.2).
+                if (mac is { Length: 15 } && mac.StartsWith("cfg", StringComparison.OrdinalIgnoreCase)) mac = mac[3..];
                 return ServeAsync(context, mac ?? file, mac is not null);
             }))
             .WithName("DownloadSettings").WithTags("Downloads")
