@@ -6,6 +6,10 @@ var root = new RootCommand("SnomActors: plug-and-play provisioning server for SI
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(MonitorCommand.Create());
+root.Subcommands.Add(DevicesCommand.Create());
+root.Subcommands.Add(SettingsCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
+root.Subcommands.Add(ResyncCommand.Create());
 root.Subcommands.Add(SnomActors.Simulator.Cli.SimulateCommand.Create());
 
 // The daemon's host handles SIGINT/SIGTERM itself (graceful shutdown); System.CommandLine must not

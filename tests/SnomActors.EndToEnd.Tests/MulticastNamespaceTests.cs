@@ -15,6 +15,8 @@ public sealed class MulticastNamespaceFixture : IAsyncLifetime
     public const int HttpPort = 8080;
 
     private string? _dataDirectory;
+    /// <summary>The daemon's working directory; its <c>--data</c> is the <c>data</c> folder inside.</summary>
+    public string DataDirectory => _dataDirectory ?? "";
 
     internal NamespacePair? Namespaces { get; private set; }
 
@@ -220,6 +222,10 @@ public sealed class MulticastNamespaceTests(MulticastNamespaceFixture fixture, X
         var ns = fixture.Namespaces!;
         using (var admin = ns.PhoneHttpClient())
         {
+            // Admin authentication is on by default: the operator's credential is in <data>/admin-token.
+            var tokenFile = Path.Combine(fixture.DataDirectory, "data", "admin-token");
+            if (File.Exists(tokenFile))
+                admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", File.ReadAllText(tokenFile).Trim());
             var general = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<settings><phone-settings><http_user perm=\"\">{mac}</http_user></phone-settings></settings>\n";
             var serverBase = new Uri($"http://{ns.ServerAddress}:{MulticastNamespaceFixture.HttpPort}");
             using var put = await admin.PutAsync(new Uri(serverBase, "/api/settings/general"),

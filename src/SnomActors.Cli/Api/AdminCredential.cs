@@ -3,24 +3,56 @@ using System.Net.Http.Headers;
 namespace SnomActors.Cli.Api;
 
 /// <summary>
-/// The operator credential the CLI presents to the daemon's <c>/api</c>. Issue 5 generates one at the
-/// daemon's first start and stores it under the data directory; a CLI on the same machine finds it
-/// through <c>--data</c>, so an operator never types it.
+/// The operator credential the CLI presents to the daemon's <c>/api</c>. The daemon generates a
+/// token at its first start and writes it to <c>&lt;data&gt;/admin-token</c> (mode 0600); a CLI on the
+/// same machine finds it through <c>--data</c>, so an operator never types it. Elsewhere the token
+/// comes from <c>--token</c> or <c>$SNOMACTORS_TOKEN</c>.
 /// </summary>
 /// <param name="Scheme">The <c>Authorization</c> scheme (e.g. <c>Bearer</c>, <c>Basic</c>).</param>
 /// <param name="Parameter">The scheme's credential text. Never printed or logged.</param>
 public sealed record AdminCredential(string Scheme, string Parameter)
 {
+    /// <summary>File under the data directory holding the admin token (written by the daemon).</summary>
+    public const string TokenFileName = "admin-token";
+
+    /// <summary>Environment variable with the admin token (overrides the file, not <c>--token</c>).</summary>
+    public const string TokenVariable = "SNOMACTORS_TOKEN";
+
     /// <summary>
-    /// The credential stored in <paramref name="dataDirectory"/>, or null when there is none (or no
-    /// directory was given). Until the admin credential lands (issue 5 item 4) the daemon's API is
-    /// open and this always returns null, so requests go out without an <c>Authorization</c> header.
+    /// The credential stored in <paramref name="dataDirectory"/>, or null when there is none (no
+    /// directory given, no file, or a file this user may not read — the request then goes out without
+    /// <c>Authorization</c> and the daemon's 401 explains what is missing).
     /// </summary>
     public static AdminCredential? TryLoad(string? dataDirectory)
     {
-        _ = dataDirectory;
-        return null;
+        if (string.IsNullOrWhiteSpace(dataDirectory)) return null;
+        var path = Path.Combine(dataDirectory, TokenFileName);
+        try
+        {
+            if (!File.Exists(path)) return null;
+            var token = File.ReadAllText(path).Trim();
+            return token.Length == 0 ? null : Bearer(token);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
+
+    /// <summary>
+    /// The credential to use: <paramref name="token"/> (<c>--token</c>), else <c>$SNOMACTORS_TOKEN</c>,
+    /// else the file under <paramref name="dataDirectory"/>; null when none is available.
+    /// </summary>
+    public static AdminCredential? Resolve(string? token, string? dataDirectory)
+    {
+        if (!string.IsNullOrWhiteSpace(token)) return Bearer(token.Trim());
+        if (Environment.GetEnvironmentVariable(TokenVariable) is { } fromEnvironment && !string.IsNullOrWhiteSpace(fromEnvironment))
+            return Bearer(fromEnvironment.Trim());
+        return TryLoad(dataDirectory);
+    }
+
+    /// <summary>A Bearer credential.</summary>
+    public static AdminCredential Bearer(string token) => new("Bearer", token);
 
     /// <summary>The header value for a request.</summary>
     public AuthenticationHeaderValue ToHeader() => new(Scheme, Parameter);

@@ -68,18 +68,19 @@ public sealed class DaemonApiClient : IDisposable
     }
 
     /// <summary>
-    /// Runs a CLI command against the daemon: builds the client from <c>--server</c> and <c>--data</c>,
-    /// runs <paramref name="body"/>, and turns a <see cref="DaemonApiException"/> into one line on
+    /// Runs a CLI command against the daemon: builds the client from <c>--server</c>, <c>--token</c>
+    /// (else <c>$SNOMACTORS_TOKEN</c>) and <c>--data</c> (its <c>admin-token</c> file), runs
+    /// <paramref name="body"/>, and turns a <see cref="DaemonApiException"/> into one line on
     /// <paramref name="error"/> and an exit code.
     /// </summary>
     public static async Task<int> RunAsync(string command, string? server, string? dataDirectory, TextWriter error,
-        Func<DaemonApiClient, Task<int>> body)
+        Func<DaemonApiClient, Task<int>> body, string? token = null)
     {
         ArgumentNullException.ThrowIfNull(error);
         ArgumentNullException.ThrowIfNull(body);
         try
         {
-            using var client = new DaemonApiClient(ParseServer(server), AdminCredential.TryLoad(dataDirectory));
+            using var client = new DaemonApiClient(ParseServer(server), AdminCredential.Resolve(token, dataDirectory));
             return await body(client);
         }
         catch (DaemonApiException ex)
@@ -226,7 +227,10 @@ public sealed class DaemonApiClient : IDisposable
             detail = body.Length > 200 ? body[..200] + "…" : body.Trim();
         }
         if (status == HttpStatusCode.Unauthorized && detail is null)
-            detail = "the daemon wants the admin credential; run on the daemon's machine with --data pointing at its state directory";
+            detail = "the daemon wants the admin credential: run on the daemon's machine with --data pointing at its state directory " +
+                     "(the daemon writes <data>/admin-token), or pass --token / $SNOMACTORS_TOKEN";
+        if (status == HttpStatusCode.TooManyRequests && detail is null)
+            detail = "too many failed authentications from this address; wait and retry with the right credential";
         detail ??= request is null ? $"HTTP {code}" : $"HTTP {code} for {request.Method} {request.RequestUri}";
         var ex = new DaemonApiException(code, title, detail);
         if (errors.Count > 0) ex.Data["errors"] = errors;

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SnomActors.Http.Api;
 using SnomActors.Http.Hosting;
+using SnomActors.Http.Security;
 using SnomActors.Registry.Actors;
 using SnomActors.Registry.Config;
 using SnomActors.Server.Provisioning;
@@ -69,13 +70,17 @@ public static class DaemonHost
         var settings = new SnomActorsSettings();
         var admissions = new DeviceAdmissionCache();
         PnpOptions pnpOptions;
+        SecurityOptions securityOptions;
+        DownloadTokenTable downloadTokens;
         UdpTransportOptions udpOptions;
         try
         {
             builder.Configuration.GetSection(SnomActorsSettings.Section).Bind(settings);
             if (multicastInterfaces is not null) settings.Sip.MulticastInterfaces = [.. multicastInterfaces];
             udpOptions = settings.ToUdpOptions();
-            pnpOptions = settings.ToPnpOptions(settings.Sip.Port) with { DeviceAdmission = admissions };
+            securityOptions = SecurityOptions.FromConfiguration(builder.Configuration, Path.GetFullPath(settings.DataDirectory));
+            downloadTokens = new DownloadTokenTable(securityOptions.DownloadProtection);
+            pnpOptions = settings.ToPnpOptions(settings.Sip.Port) with { DeviceAdmission = admissions, DownloadTokens = downloadTokens };
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
         {
@@ -86,7 +91,7 @@ public static class DaemonHost
         HttpOptions httpOptions;
         try
         {
-            httpOptions = BuildHttpOptions(settings);
+            httpOptions = BuildHttpOptions(settings) with { AllowClientCertificates = securityOptions.NeedsClientCertificates };
             builder.ConfigureSnomActorsKestrel(httpOptions);
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException or System.Security.Cryptography.CryptographicException)
@@ -118,6 +123,7 @@ public static class DaemonHost
             {
                 DataDirectory = Path.GetFullPath(settings.DataDirectory),
                 PostgresConnectionString = string.IsNullOrWhiteSpace(settings.Registry.PostgresConnectionString) ? null : settings.Registry.PostgresConnectionString,
+                DownloadTokens = downloadTokens,
             });
             akka.AddPnpCore(pnpOptions, new UdpTransportFactory(udpOptions, udpCounters), metrics);
             akka.WithActors((system, registry) =>
@@ -137,6 +143,15 @@ public static class DaemonHost
 
         builder.Services.AddSingleton<ILiveDialogGauge>(new PnpLiveDialogGauge(metrics));
         builder.Services.AddSnomActorsHttp(httpOptions);
+        try
+        {
+            builder.Services.AddSnomActorsSecurity(securityOptions, downloadTokens);
+        }
+        catch (InvalidOperationException ex)
+        {
+            Console.Error.WriteLine($"snomactors run: security configuration error: {ex.Message}");
+            return 2;
+        }
         builder.Services.AddHealthChecks().AddCheck("sip", () => readiness.SipBound
             ? HealthCheckResult.Healthy($"SIP bound on {string.Join(", ", readiness.Endpoints)}")
             : HealthCheckResult.Unhealthy("SIP transport not bound yet"), tags: [RegistryHealthCheck.ReadyTag]);

@@ -19,14 +19,7 @@ internal static class EnrolmentApi
     public static IEndpointRouteBuilder MapEnrolmentApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/enrolment");
-        group.AddEndpointFilter(async (context, next) =>
-        {
-            var access = context.HttpContext.RequestServices.GetRequiredService<IAdminAccess>();
-            var challenge = await access.ChallengeAsync(context.HttpContext, context.HttpContext.RequestAborted);
-            if (challenge is null) return await next(context);
-            if (challenge.Length > 0) context.HttpContext.Response.Headers.WWWAuthenticate = challenge;
-            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: "The operator API needs authentication.");
-        });
+        group.RequireSnomActorsAdmin();
         group.MapGet("", async (IRequiredActor<PnpRouterKey> router) =>
             Results.Ok(Render(await router.ActorRef.Ask<DialogRouter.EnrolmentStatus>(DialogRouter.GetEnrolment.Instance, TimeSpan.FromSeconds(5)))));
         group.MapPost("", async (IRequiredActor<PnpRouterKey> router, int? minutes) =>

@@ -26,6 +26,7 @@ public static class ApiEndpoints
         MapVariables(api.MapGroup("/variables").WithTags("Variables"));
         api.MapGet("/stats", async (StatsService stats, CancellationToken ct) => Results.Ok(await stats.GetAsync(ct)))
             .WithTags("Stats").WithName("GetStats").Produces<StatsDto>();
+        api.MapResync();
         return api;
     }
 
@@ -44,6 +45,16 @@ public static class ApiEndpoints
             .WithName("ApproveDevice").Produces(204).ProducesProblem(400).ProducesProblem(404);
         g.MapPost("/{mac}/deny", (string mac, RegistryAccess registry, CancellationToken ct) => SetAdmission(mac, AdmissionState.Denied, registry, ct))
             .WithName("DenyDevice").Produces(204).ProducesProblem(400).ProducesProblem(404);
+        // Download tokens (issue 5): a phone configured by hand needs its token; a leaked one is rotated.
+        g.MapGet("/{mac}/token", async (string mac, RegistryAccess registry, CancellationToken ct) =>
+                !MacAddress.TryNormalize(mac, out var m) ? Problems.BadMac(mac)
+                : await registry.GetDownloadTokenAsync(m, issueIfMissing: false, ct) is { } token ? Results.Ok(new DownloadTokenDto(m, token))
+                : Problems.NotFound($"No download token was issued for {m}; POST /api/devices/{m}/token/rotate issues one."))
+            .WithName("GetDownloadToken").Produces<DownloadTokenDto>().ProducesProblem(400).ProducesProblem(404);
+        g.MapPost("/{mac}/token/rotate", async (string mac, RegistryAccess registry, CancellationToken ct) =>
+                !MacAddress.TryNormalize(mac, out var m) ? Problems.BadMac(mac)
+                : Results.Ok(new DownloadTokenDto(m, await registry.RotateDownloadTokenAsync(m, ct))))
+            .WithName("RotateDownloadToken").Produces<DownloadTokenDto>().ProducesProblem(400);
     }
 
     private static async Task<IResult> ListDevices(

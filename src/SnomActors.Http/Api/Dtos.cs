@@ -22,8 +22,12 @@ public sealed record DeviceDto(
         d.Mac, d.Vendor, d.Model, d.Firmware, d.UserAgent, d.LastIp, d.FirstSeen, d.LastSeen,
         d.Admission.ToKey(), d.State.ToKey(),
         new DeviceStepsDto(d.SubscribeSeenAt, d.AnsweredAt, d.NotifySentAt, d.NotifyAckedAt, d.FailedAt, d.FailureReason, d.SettingsDownloadedAt),
-        d.NotifyUrl);
+        // The page and screenshots must not leak the download token; GET /api/devices/{mac}/token shows it on purpose.
+        d.NotifyUrl is null ? null : SnomActors.Server.Provisioning.ProvisioningUrlResolver.Redact(d.NotifyUrl));
 }
+
+/// <summary>A device's download token (<c>GET /api/devices/{mac}/token</c>, <c>POST …/token/rotate</c>).</summary>
+public sealed record DownloadTokenDto(string Mac, string Token);
 
 /// <summary>A device with its downloads and variables (<c>GET /api/devices/{mac}</c>).</summary>
 public sealed record DeviceDetailDto(

@@ -75,13 +75,21 @@ public static class SettingsDownloadEndpoints
         if (!protection.Allowed)
         {
             registry.RecordDownload(mac, protection.StatusCode, 0, null, sourceIp, path);
-            if (protection.Challenge is not null) context.Response.Headers.WWWAuthenticate = protection.Challenge;
-            return Results.Problem(statusCode: protection.StatusCode, detail: "Not available.");
+            if (protection.Challenges is { Count: > 0 } challenges) context.Response.Headers.WWWAuthenticate = new Microsoft.Extensions.Primitives.StringValues([.. challenges]);
+            else if (protection.Challenge is not null) context.Response.Headers.WWWAuthenticate = protection.Challenge;
+            if (protection.RetryAfterSeconds is { } retry) context.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return protection.StatusCode switch
+            {
+                // Word for word the unknown-phone answer: a wrong token must not tell whether the MAC exists.
+                StatusCodes.Status404NotFound => UnknownPhone(mac),
+                StatusCodes.Status429TooManyRequests => Results.Problem(statusCode: 429, title: "Too many requests", detail: "Too many refused downloads from this address; retry later."),
+                _ => Results.Problem(statusCode: protection.StatusCode, detail: "Not available."),
+            };
         }
         if (device is null && options.UnknownDevicePolicy == UnknownDevicePolicy.NotFound)
         {
             registry.RecordDownload(mac, 404, 0, null, sourceIp, path);
-            return Problems.NotFound($"No phone {mac} is known to this server.");
+            return UnknownPhone(mac);
         }
 
         var resolution = await services.GetRequiredService<SettingsDocumentCache>()
@@ -113,6 +121,8 @@ public static class SettingsDownloadEndpoints
         registry.RecordDownload(mac, 200, isHead ? 0 : body.Length, etag, sourceIp, path);
         return new XmlBytesResult(body, isHead);
     }
+
+    private static IResult UnknownPhone(string mac) => Problems.NotFound($"No phone {mac} is known to this server.");
 
     /// <summary>RFC 9110 §13.2.2: If-None-Match decides when present; If-Modified-Since only without it.</summary>
     private static bool NotModified(HttpRequest request, string etag, DateTimeOffset lastModified)

@@ -42,6 +42,13 @@ public sealed record HttpOptions
     /// <summary>Certificate for the <c>https://</c> URLs; required when any is given.</summary>
     public HttpsCertificateOptions? Certificate { get; init; }
 
+    /// <summary>
+    /// Ask TLS clients for a certificate (Kestrel <c>ClientCertificateMode.AllowCertificate</c>; any is
+    /// accepted at the handshake and checked per download). Needed by the <c>ClientCertificate</c>
+    /// download protection (<c>SecurityOptions.NeedsClientCertificates</c>).
+    /// </summary>
+    public bool AllowClientCertificates { get; init; }
+
     /// <summary>What phones unknown to the registry get.</summary>
     public UnknownDevicePolicy UnknownDevicePolicy { get; init; } = UnknownDevicePolicy.NotFound;
 

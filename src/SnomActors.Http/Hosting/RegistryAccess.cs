@@ -92,6 +92,14 @@ public sealed class RegistryAccess(IRequiredActor<DeviceRegistryActorKey> regist
     public Task ImportVariablesAsync(IReadOnlyList<DeviceVariables> rows, VariableImportMode mode, CancellationToken ct) =>
         AskAsync<R.VariablesSaved>(new R.ImportVariables(rows, mode), ct);
 
+    /// <summary>A device's download token (null when it has none), issuing one first when <paramref name="issueIfMissing"/>.</summary>
+    public async Task<string?> GetDownloadTokenAsync(string mac, bool issueIfMissing, CancellationToken ct) =>
+        (await AskAsync<R.DownloadTokenResult>(new R.GetDownloadToken(mac, issueIfMissing), ct).ConfigureAwait(false)).Token;
+
+    /// <summary>Replaces a device's download token; returns the new one.</summary>
+    public async Task<string> RotateDownloadTokenAsync(string mac, CancellationToken ct) =>
+        (await AskAsync<R.DownloadTokenResult>(new R.RotateDownloadToken(mac), ct).ConfigureAwait(false)).Token!;
+
     /// <summary>Every device's variables.</summary>
     public async Task<IReadOnlyList<DeviceVariables>> ExportVariablesAsync(CancellationToken ct) =>
         (await AskAsync<R.VariablesExport>(R.ExportVariables.Instance, ct).ConfigureAwait(false)).Rows;

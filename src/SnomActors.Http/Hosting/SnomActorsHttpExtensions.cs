@@ -87,7 +87,17 @@ public static class SnomActorsHttpExtensions
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = Math.Max(options.MaxUploadBytes + 1024, 64 * 1024);
-            if (https) kestrel.ConfigureHttpsDefaults(h => h.ServerCertificate = LoadCertificate(options.Certificate!));
+            if (https)
+            {
+                kestrel.ConfigureHttpsDefaults(h =>
+                {
+                    h.ServerCertificate = LoadCertificate(options.Certificate!);
+                    if (!options.AllowClientCertificates) return;
+                    // Phones without a certificate still connect; the download protection decides per request.
+                    h.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
+                    h.AllowAnyClientCertificate();
+                });
+            }
         });
         return builder;
     }
@@ -117,6 +127,19 @@ public static class SnomActorsHttpExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use((context, next) => HostilePathMiddleware.InvokeAsync(context, () => next(context)));
+        if (app.Services.GetService<SecurityOptions>() is { MetricsAuth: true })
+        {
+            // /metrics is mapped by the daemon; with MetricsAuth the scrape needs the admin credential (Bearer).
+            app.Use(async (context, next) =>
+            {
+                if (context.Request.Path.StartsWithSegments("/metrics") && await AdminAccessFilter.CheckAsync(context) is { } refusal)
+                {
+                    await refusal.ExecuteAsync(context);
+                    return;
+                }
+                await next(context);
+            });
+        }
 
         var files = new ManifestEmbeddedFileProvider(typeof(SnomActorsHttpExtensions).Assembly, "wwwroot");
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
@@ -127,15 +150,7 @@ public static class SnomActorsHttpExtensions
         });
 
         app.MapSettingsDownloads();
-        var api = app.MapGroup("/api");
-        api.AddEndpointFilter(async (context, next) =>
-        {
-            var access = context.HttpContext.RequestServices.GetRequiredService<IAdminAccess>();
-            var challenge = await access.ChallengeAsync(context.HttpContext, context.HttpContext.RequestAborted);
-            if (challenge is null) return await next(context);
-            if (challenge.Length > 0) context.HttpContext.Response.Headers.WWWAuthenticate = challenge;
-            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: "The operator API needs authentication.");
-        });
+        var api = app.MapGroup("/api").RequireSnomActorsAdmin();
         api.MapApi();
         api.MapLiveEvents();
         app.MapOpenApi();

@@ -13,6 +13,12 @@ public sealed record DownloadProtectionResult(bool Allowed, int StatusCode = 200
     /// <summary>Serve it.</summary>
     public static readonly DownloadProtectionResult Allow = new(true);
 
+    /// <summary>Several <c>WWW-Authenticate</c> values (e.g. Digest with SHA-256 and with MD5); used instead of <see cref="Challenge"/> when set.</summary>
+    public IReadOnlyList<string>? Challenges { get; init; }
+
+    /// <summary>For a 429: when the source may try again.</summary>
+    public int? RetryAfterSeconds { get; init; }
+
     /// <summary>Refuse with <paramref name="statusCode"/>.</summary>
     public static DownloadProtectionResult Deny(int statusCode, string reason, string? challenge = null) =>
         new(false, statusCode, challenge, reason);
@@ -31,7 +37,7 @@ public interface IDownloadProtection
     ValueTask<DownloadProtectionResult> CheckAsync(HttpContext context, string mac, DeviceRecord? device, CancellationToken cancellationToken);
 }
 
-/// <summary>No protection: the default.</summary>
+/// <summary>No protection: the default of the HTTP library (the daemon installs <see cref="PolicyDownloadProtection"/>).</summary>
 public sealed class OpenDownloads : IDownloadProtection
 {
     /// <inheritdoc />

@@ -449,6 +449,16 @@
     $('device-filter-state').addEventListener('change', loadDevices);
     vendorSelect.addEventListener('change', loadDevices);
     $('device-refresh').addEventListener('click', () => { loadDevices(); refreshStats(); });
+    // Push re-provisioning of every phone: confirmed first, since each one re-downloads (paced by the daemon).
+    confirmButton($('device-resync-all'), 'Really resync all?', async () => {
+      try {
+        const r = await api('resync?all=true&reboot=false', { method: 'POST' });
+        const n = (r && r.queued) || 0;
+        toast(`Check-sync queued for ${n} phone${n === 1 ? '' : 's'}; sent paced.`);
+      } catch (err) {
+        toast(`Resync failed: ${errorText(err)}`);
+      }
+    });
   }
 
   // ====================================================================================
@@ -733,6 +743,16 @@
     dialog.addEventListener('click', (e) => { if (e.target === dialog) dialog.close(); });
     $('detail-approve').addEventListener('click', () => admission('approve'));
     $('detail-deny').addEventListener('click', () => admission('deny'));
+    $('detail-resync').addEventListener('click', async () => {
+      const mac = detailMac;
+      try {
+        await api(`devices/${encodeURIComponent(mac)}/resync?reboot=false`, { method: 'POST' });
+        toast(`Check-sync queued for ${macColon(mac)}.`);
+      } catch (err) {
+        $('detail-error').textContent = `Resync failed: ${errorText(err)}`;
+        $('detail-error').hidden = false;
+      }
+    });
     $('detail-preview').addEventListener('click', () => {
       const mac = detailMac;
       dialog.close();

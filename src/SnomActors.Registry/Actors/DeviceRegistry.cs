@@ -5,6 +5,7 @@ using SnomActors.Registry.Config;
 using SnomActors.Registry.Model;
 using SnomActors.Registry.Store;
 using SnomActors.Server.Messages;
+using SnomActors.Server.Provisioning;
 using SnomActors.Sip.Identity;
 
 namespace SnomActors.Registry.Actors;
@@ -217,9 +218,28 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
     /// <summary>Reply to <see cref="ExportVariables"/>.</summary>
     public sealed record VariablesExport(IReadOnlyList<DeviceVariables> Rows);
 
+    // ---- messages: download tokens (issue 5) ----------------------------------------------------
+
+    /// <summary>
+    /// A device's download token; with <paramref name="IssueIfMissing"/> one is issued when it has
+    /// none (e.g. for a phone configured by hand). Replies <see cref="DownloadTokenResult"/>.
+    /// </summary>
+    public sealed record GetDownloadToken(string Mac, bool IssueIfMissing = false);
+
+    /// <summary>Replaces a device's download token; the old one stops working at once. Replies <see cref="DownloadTokenResult"/>.</summary>
+    public sealed record RotateDownloadToken(string Mac);
+
+    /// <summary>Reply to the token messages; Token null when the device has none.</summary>
+    public sealed record DownloadTokenResult(string Mac, string? Token)
+    {
+        /// <summary>Keeps the secret out of logs that print messages.</summary>
+        public override string ToString() => $"DownloadTokenResult {{ Mac = {Mac}, Token = {(Token is null ? "null" : "***")} }}";
+    }
+
     // ---- private messages ---------------------------------------------------------------------
 
-    private sealed record Loaded(IReadOnlyList<DeviceRecord> Devices);
+    private sealed record Loaded(IReadOnlyList<DeviceRecord> Devices, IReadOnlyDictionary<string, string> Tokens);
+    private sealed record TokenIssued(DownloadTokenIssued Issued);
     private sealed record LoadFailed(Exception Error);
     private sealed record LoadTick;
     private sealed record FlushTick;
@@ -240,6 +260,8 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
     private HashSet<string> pendingDeletes = new(StringComparer.Ordinal);
     private List<DownloadRecord> pendingDownloads = [];
     private List<DeviceEvent> pendingEvents = [];
+    private Dictionary<string, DownloadTokenIssued> pendingTokens = new(StringComparer.Ordinal);
+    private readonly DownloadTokenTable tokens;
 
     /// <summary>Callbacks waiting for everything accepted up to Seq to be written; RunOnFailure: also when a flush fails.</summary>
     private readonly List<(long Seq, bool RunOnFailure, Action<bool> Callback)> waiters = [];
@@ -263,6 +285,7 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
     {
         this.store = store;
         this.options = options;
+        tokens = options.DownloadTokens ?? new DownloadTokenTable(DownloadProtectionPolicy.Open, options.TimeProvider);
         retryDelay = options.RetryInterval;
         loadDelay = options.RetryInterval;
         Loading();
@@ -277,7 +300,7 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
     /// <inheritdoc />
     public IStash Stash { get; set; } = null!;
 
-    private int PendingCount => dirty.Count + pendingDeletes.Count + pendingDownloads.Count + pendingEvents.Count;
+    private int PendingCount => dirty.Count + pendingDeletes.Count + pendingDownloads.Count + pendingEvents.Count + pendingTokens.Count;
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -294,6 +317,10 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
         {
             devices.Clear();
             foreach (var d in loaded.Devices) devices[d.Mac] = d;
+            tokens.Load(loaded.Tokens);
+            // From here on every token the router or the API issues comes here to be written.
+            var self = Self;
+            tokens.Attach(issued => self.Tell(new TokenIssued(issued)));
             loadError = null;
             log.Info("Device registry ready: {0} devices in the {1} store", devices.Count, store.Kind);
             Become(Ready);
@@ -315,13 +342,14 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
     {
         var retention = options.EventRetention;
         var now = options.TimeProvider.GetUtcNow();
-        LoadAsync().PipeTo(Self, success: d => new Loaded(d), failure: ex => new LoadFailed(ex));
+        LoadAsync().PipeTo(Self, failure: ex => new LoadFailed(ex));
 
-        async Task<IReadOnlyList<DeviceRecord>> LoadAsync()
+        async Task<Loaded> LoadAsync()
         {
             await store.InitializeAsync();
             await store.PruneEventsAsync(now - retention);
-            return await store.LoadAllDevicesAsync();
+            var all = await store.LoadAllDevicesAsync();
+            return new Loaded(all, await store.LoadDownloadTokensAsync());
         }
     }
 
@@ -337,6 +365,22 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
         Receive<RecordSighting>(OnSighting);
         Receive<SetAdmission>(OnSetAdmission);
         Receive<DeleteDevice>(OnDelete);
+        Receive<TokenIssued>(t =>
+        {
+            pendingTokens[t.Issued.Mac] = t.Issued;
+            acceptedSeq++;
+            AfterChange();
+        });
+        Receive<GetDownloadToken>(q => Reply(() =>
+        {
+            var mac = RequireMac(q.Mac);
+            return new DownloadTokenResult(mac, q.IssueIfMissing ? tokens.GetOrIssue(mac) : tokens.Find(mac));
+        }));
+        Receive<RotateDownloadToken>(c => Reply(() =>
+        {
+            var mac = RequireMac(c.Mac);
+            return new DownloadTokenResult(mac, tokens.Rotate(mac));
+        }));
         Receive<Flush>(_ =>
         {
             var replyTo = Sender;
@@ -546,7 +590,8 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
 
     private RegistryBatch TakeBatch()
     {
-        var batch = new RegistryBatch(pendingDeletes, dirty.Values.ToList(), pendingDownloads, pendingEvents);
+        var batch = new RegistryBatch(pendingDeletes, dirty.Values.ToList(), pendingDownloads, pendingEvents) { Tokens = pendingTokens.Values.ToList() };
+        pendingTokens = new Dictionary<string, DownloadTokenIssued>(StringComparer.Ordinal);
         pendingDeletes = new HashSet<string>(StringComparer.Ordinal);
         dirty = new Dictionary<string, DeviceRecord>(StringComparer.Ordinal);
         pendingDownloads = [];
@@ -607,6 +652,8 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
     {
         foreach (var d in batch.Devices)
             if (!dirty.ContainsKey(d.Mac) && !pendingDeletes.Contains(d.Mac)) dirty[d.Mac] = d;
+        // A token issued since is newer than the failed one; tokens outlive device deletes.
+        foreach (var t in batch.Tokens) pendingTokens.TryAdd(t.Mac, t);
         var deletedSince = new HashSet<string>(pendingDeletes, StringComparer.Ordinal);
         pendingDeletes.UnionWith(batch.Deletes);
         pendingEvents.InsertRange(0, batch.Events.Where(e => !deletedSince.Contains(e.Mac)));
@@ -666,6 +713,7 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
     /// </summary>
     protected override void PostStop()
     {
+        tokens.Detach();
         var elapsed = System.Diagnostics.Stopwatch.StartNew();
         if (inFlightTask is not null && inFlightBatch is not null)
         {

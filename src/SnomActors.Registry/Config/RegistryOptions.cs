@@ -49,6 +49,13 @@ public sealed record RegistryOptions
     /// <summary>Name of the registry actor under <c>/user</c>.</summary>
     public string ActorName { get; init; } = "device-registry";
 
+    /// <summary>
+    /// The download-token table shared with the PnP core and the HTTP side (issue 5): the registry
+    /// loads the stored tokens into it at start and persists every token it issues. Null: the
+    /// registry keeps a private table (tokens can still be issued and rotated through it).
+    /// </summary>
+    public SnomActors.Server.Provisioning.DownloadTokenTable? DownloadTokens { get; init; }
+
     /// <summary>Clock for the few timestamps the registry makes itself (settings uploads, deletes, pruning).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

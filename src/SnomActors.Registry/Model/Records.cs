@@ -229,6 +229,9 @@ public sealed record RegistryBatch(
     /// <summary>Nothing to write.</summary>
     public static readonly RegistryBatch Empty = new([], [], [], []);
 
+    /// <summary>Download tokens issued or rotated (upserted; one per MAC).</summary>
+    public IReadOnlyCollection<SnomActors.Server.Provisioning.DownloadTokenIssued> Tokens { get; init; } = [];
+
     /// <summary>Number of rows the batch touches.</summary>
-    public int Count => Deletes.Count + Devices.Count + Downloads.Count + Events.Count;
+    public int Count => Deletes.Count + Devices.Count + Downloads.Count + Events.Count + Tokens.Count;
 }

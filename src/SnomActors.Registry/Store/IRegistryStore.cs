@@ -104,4 +104,12 @@ public interface IRegistryStore : IAsyncDisposable
 
     /// <summary>Imports many devices' variables in ONE transaction (all or nothing); returns the number of devices.</summary>
     Task<int> ImportVariablesAsync(IReadOnlyList<DeviceVariables> rows, VariableImportMode mode, CancellationToken ct = default);
+
+    // ---- download tokens ------------------------------------------------------------------
+
+    /// <summary>Every device's download token (MAC → token); the registry loads them into the token table at start.</summary>
+    Task<IReadOnlyDictionary<string, string>> LoadDownloadTokensAsync(CancellationToken ct = default);
+
+    /// <summary>Sets (or replaces) one device's download token. The registry writes them in its batches; this is for tools and tests.</summary>
+    Task SetDownloadTokenAsync(string mac, string token, DateTimeOffset at, CancellationToken ct = default);
 }

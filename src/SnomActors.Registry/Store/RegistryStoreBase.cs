@@ -36,6 +36,10 @@ public abstract class RegistryStoreBase : IRegistryStore
     private const string InsertDownloadSql =
         "INSERT INTO downloads (mac, at, source_ip, status, bytes, etag, path) VALUES (@mac, @at, @source_ip, @status, @bytes, @etag, @path)";
 
+    private const string UpsertTokenSql =
+        "INSERT INTO download_tokens (mac, token, issued_at) VALUES (@mac, @token, @issued_at) " +
+        "ON CONFLICT (mac) DO UPDATE SET token = excluded.token, issued_at = excluded.issued_at";
+
     private const string InsertEventSql =
         "INSERT INTO device_events (mac, at, kind, call_id) VALUES (@mac, @at, @kind, @call_id)";
 
@@ -302,6 +306,10 @@ public abstract class RegistryStoreBase : IRegistryStore
                 await ExecuteManyAsync(c, tx, InsertEventSql, ["@mac", "@at", "@kind", "@call_id"],
                     [typeof(string), typeof(long), typeof(string), typeof(string)],
                     batch.Events.Select(e => new object?[] { e.Mac, Ms(e.At), EventKey(e.Kind), e.CallId }), token);
+            if (batch.Tokens.Count > 0)
+                await ExecuteManyAsync(c, tx, UpsertTokenSql, ["@mac", "@token", "@issued_at"],
+                    [typeof(string), typeof(string), typeof(long)],
+                    batch.Tokens.Select(t => new object?[] { t.Mac, t.Token, Ms(t.At) }), token);
             await tx.CommitAsync(token);
         }, ct);
     }
@@ -642,5 +650,23 @@ public abstract class RegistryStoreBase : IRegistryStore
             await tx.CommitAsync(token);
             return merged.Count;
         }, ct);
+    }
+
+    // ---- download tokens ------------------------------------------------------------------
+
+    /// <inheritdoc />
+    public Task<IReadOnlyDictionary<string, string>> LoadDownloadTokensAsync(CancellationToken ct = default) =>
+        RunAsync<IReadOnlyDictionary<string, string>>(async (c, token) =>
+        {
+            var rows = await QueryAsync(c, null, token, r => (r.GetString(0), r.GetString(1)), "SELECT mac, token FROM download_tokens");
+            return rows.ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
+        }, ct);
+
+    /// <inheritdoc />
+    public Task SetDownloadTokenAsync(string mac, string token, DateTimeOffset at, CancellationToken ct = default)
+    {
+        var key = RequireMac(mac);
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        return RunAsync((c, t) => ExecuteAsync(c, null, t, UpsertTokenSql, ("@mac", key), ("@token", token), ("@issued_at", Ms(at))), ct);
     }
 }

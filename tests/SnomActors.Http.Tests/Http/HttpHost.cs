@@ -42,7 +42,8 @@ public sealed class HttpHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public ActorSystem System => _app.Services.GetRequiredService<ActorSystem>();
 
-    public static async Task<HttpHost> StartAsync(Func<HttpOptions, HttpOptions>? configure = null, Action<IServiceCollection>? services = null)
+    public static async Task<HttpHost> StartAsync(Func<HttpOptions, HttpOptions>? configure = null, Action<IServiceCollection>? services = null,
+        Func<RegistryOptions, RegistryOptions>? registry = null)
     {
         var data = Path.Combine(Path.GetTempPath(), "snomactors-http-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
@@ -55,7 +56,8 @@ public sealed class HttpHost : IAsyncDisposable
         builder.Services.AddAkka("http-tests", b =>
         {
             b.ConfigureLoggers(l => l.LogLevel = Akka.Event.LogLevel.WarningLevel);
-            b.AddDeviceRegistry(new RegistryOptions { DataDirectory = data, FlushInterval = TimeSpan.FromMilliseconds(20) });
+            var registryOptions = new RegistryOptions { DataDirectory = data, FlushInterval = TimeSpan.FromMilliseconds(20) };
+            b.AddDeviceRegistry(registry is null ? registryOptions : registry(registryOptions));
         });
         services?.Invoke(builder.Services);
         builder.Services.AddSnomActorsHttp(options);
