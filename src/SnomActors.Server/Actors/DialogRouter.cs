@@ -239,6 +239,8 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
                 break;
             case SweepCompleted:
                 Sweep();
+                var suppressed = _metrics.OutcomeLogs.Refill();
+                if (suppressed > 0) _log.Info("{0} dialog outcomes in the last second not logged one by one (see /metrics); live dialogs {1}", suppressed, _dialogs.Count);
                 break;
             case ReplenishRateLimits:
                 _limiter.Replenish();

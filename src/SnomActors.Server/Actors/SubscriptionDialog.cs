@@ -368,7 +368,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
             metrics.SubscribeToNotifyAck.Observe(Now - _start.ReceivedAt);
             metrics.NotifyOutcome("acknowledged");
             Context.System.EventStream.Publish(new NotifyAcknowledged(CallId, Mac, response.StatusCode, Now));
-            _log.Info("PnP {0} mac={1} vendor={2} model={3} source={4}: provisioned with {5}",
+            if (_start.Metrics.OutcomeLogs.TryTake()) _log.Info("PnP {0} mac={1} vendor={2} model={3} source={4}: provisioned with {5}",
                 CallId, Mac ?? "-", _start.Device.Vendor, _start.Device.Model ?? "-", _start.Origin.Source, Provisioning.ProvisioningUrlResolver.Redact(_start.ProvisioningUrl));
         }
         else
@@ -377,7 +377,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
             metrics.NotifyOutcome($"rejected-{response.StatusCode}");
             var reason = $"phone rejected NOTIFY with {response.StatusCode} {response.ReasonPhrase}";
             Context.System.EventStream.Publish(new ProvisioningFailed(CallId, Mac, reason, response.StatusCode, Now));
-            _log.Warning("PnP {0} mac={1} vendor={2} model={3} source={4}: {5}",
+            if (_start.Metrics.OutcomeLogs.TryTake()) _log.Warning("PnP {0} mac={1} vendor={2} model={3} source={4}: {5}",
                 CallId, Mac ?? "-", _start.Device.Vendor, _start.Device.Model ?? "-", _start.Origin.Source, reason);
         }
         if (_draining)
@@ -407,7 +407,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         _start.Metrics.NotifyOutcome("timeout");
         const string reason = "phone never acknowledged NOTIFY (Timer F)";
         Context.System.EventStream.Publish(new ProvisioningFailed(CallId, Mac, reason, null, Now));
-        _log.Warning("PnP {0} mac={1} vendor={2} model={3} source={4}: {5}",
+        if (_start.Metrics.OutcomeLogs.TryTake()) _log.Warning("PnP {0} mac={1} vendor={2} model={3} source={4}: {5}",
             CallId, Mac ?? "-", _start.Device.Vendor, _start.Device.Model ?? "-", _start.Origin.Source, reason);
         Finish();
     }

@@ -46,6 +46,9 @@ public sealed class PnpMetrics
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
+    /// <summary>Budget of full per-dialog outcome log lines per second (the router refills it).</summary>
+    public OutcomeLogBudget OutcomeLogs { get; set; } = new(50);
+
     public void RequestIn() => Interlocked.Increment(ref _requestsIn);
     public void ResponseIn() => Interlocked.Increment(ref _responsesIn);
     public void MalformedDatagram() => Interlocked.Increment(ref _malformedIn);
