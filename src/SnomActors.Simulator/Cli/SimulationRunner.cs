@@ -70,7 +70,7 @@ public static class SimulationRunner
                 var final = await collector.Ask<SimulationCollector.Progress>(SimulationCollector.GetProgress.Instance, TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
                 await progressWriter.WriteLineAsync(FormatProgress(final)).ConfigureAwait(false);
             }
-            return report;
+            return report with { Datagrams = new DatagramCounts(counters.DatagramsSent, counters.DatagramsReceived, counters.SendErrors) };
         }
         finally
         {

@@ -61,6 +61,8 @@ public sealed class SimulationCollector : UntypedActor
 
     private readonly int _expected;
     private readonly Dictionary<int, PhoneResult> _results = [];
+    // The furthest step of each phone that has no result yet, for the report of a run cut off by its timeout.
+    private readonly Dictionary<int, PhoneStep> _lastStep = [];
     private readonly List<IActorRef> _waiting = [];
     private int _booted, _answered, _notified, _downloaded, _provisioned;
 
@@ -76,6 +78,8 @@ public sealed class SimulationCollector : UntypedActor
         switch (message)
         {
             case PhoneProgress progress:
+                if (!_results.ContainsKey(progress.Index) && (!_lastStep.TryGetValue(progress.Index, out var last) || progress.Step > last))
+                    _lastStep[progress.Index] = progress.Step;
                 switch (progress.Step)
                 {
                     case PhoneStep.Booted: _booted++; break;
@@ -87,6 +91,7 @@ public sealed class SimulationCollector : UntypedActor
             case PhoneResult result:
                 // A phone reports once; keep the first if it ever repeated itself.
                 if (!_results.TryAdd(result.Index, result)) break;
+                _lastStep.Remove(result.Index);
                 if (result.Outcome == PhoneOutcome.Provisioned) _provisioned++;
                 if (_results.Count == _expected) ReleaseWaiting();
                 break;
@@ -109,7 +114,11 @@ public sealed class SimulationCollector : UntypedActor
         }
     }
 
-    private SimulationReport BuildReport() => SimulationReport.From(_results.Values.OrderBy(r => r.Index).ToList(), _expected);
+    private SimulationReport BuildReport()
+    {
+        var unfinishedAt = _lastStep.Values.GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count());
+        return SimulationReport.From(_results.Values.OrderBy(r => r.Index).ToList(), _expected, unfinishedAt);
+    }
 
     private void ReleaseWaiting()
     {

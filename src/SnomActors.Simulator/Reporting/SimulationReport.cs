@@ -51,16 +51,37 @@ public sealed record SimulationReport(
     TimeSpan Duration,
     IReadOnlyDictionary<string, VendorCount> ByVendor)
 {
+    /// <summary>What the phones' sockets sent and received, when the run was over real UDP.</summary>
+    public DatagramCounts? Datagrams { get; init; }
+
     /// <summary>True when every phone was provisioned.</summary>
     public bool AllProvisioned => Provisioned == Phones;
 
-    /// <summary>Builds the report; phones without a result count as <c>unfinished</c>.</summary>
-    public static SimulationReport From(IReadOnlyCollection<PhoneResult> results, int phones)
+    /// <summary>
+    /// Builds the report; phones without a result count as <c>unfinished</c>, split by the last step
+    /// they reached when <paramref name="unfinishedAt"/> says it (a run cut off by its timeout then
+    /// shows whether the phones never booted, waited for the 200, or waited for the NOTIFY).
+    /// </summary>
+    /// <param name="results">Every phone that has an outcome.</param>
+    /// <param name="phones">Phones in the run.</param>
+    /// <param name="unfinishedAt">For phones without a result: how many stopped after each step (<c>null</c> = not booted).</param>
+    public static SimulationReport From(IReadOnlyCollection<PhoneResult> results, int phones, IReadOnlyDictionary<PhoneStep, int>? unfinishedAt = null)
     {
         var outcomes = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var r in results) outcomes[r.OutcomeLabel] = outcomes.GetValueOrDefault(r.OutcomeLabel) + 1;
         var unfinished = phones - results.Count;
-        if (unfinished > 0) outcomes[PhoneResult.OutcomeText(PhoneOutcome.Unfinished)] = unfinished;
+        if (unfinished > 0 && unfinishedAt is not null)
+        {
+            var accounted = 0;
+            foreach (var (step, count) in unfinishedAt.OrderBy(kv => kv.Key))
+            {
+                if (count <= 0) continue;
+                outcomes[$"unfinished({StepText(step)})"] = count;
+                accounted += count;
+            }
+            if (unfinished - accounted > 0) outcomes["unfinished(not booted)"] = unfinished - accounted;
+        }
+        else if (unfinished > 0) outcomes[PhoneResult.OutcomeText(PhoneOutcome.Unfinished)] = unfinished;
         var provisioned = results.Count(r => r.Outcome == PhoneOutcome.Provisioned);
         var byVendor = new SortedDictionary<string, VendorCount>(StringComparer.Ordinal);
         foreach (var group in results.GroupBy(r => r.Vendor))
@@ -94,10 +115,21 @@ public sealed record SimulationReport(
         Row(sb, "SUBSCRIBE->NOTIFY", SubscribeToNotify);
         Row(sb, "boot->downloaded", BootToDownloaded);
         sb.AppendLine(inv, $"SUBSCRIBE retransmissions: {SubscribeRetransmissions} ({PhonesThatRetransmitted} phones)");
+        if (Datagrams is { } d)
+            sb.AppendLine(inv, $"datagrams: sent {d.Sent}, received {d.Received}, send errors {d.SendErrors}");
         sb.AppendLine(inv, $"duration: {Duration.TotalSeconds:0.000} s");
         sb.AppendLine(inv, $"provisioned: {Provisioned}");
         return sb.ToString();
     }
+
+    private static string StepText(PhoneStep step) => step switch
+    {
+        PhoneStep.Booted => "no 200 yet",
+        PhoneStep.Answered => "no NOTIFY yet",
+        PhoneStep.Notified => "downloading",
+        PhoneStep.Downloaded => "downloaded",
+        _ => step.ToString(),
+    };
 
     private static void Row(StringBuilder sb, string name, LatencySummary s) =>
         sb.AppendLine(CultureInfo.InvariantCulture, $"  {name,-18} {s.Count,7} {s.P50Ms,8:0.00} {s.P95Ms,8:0.00} {s.P99Ms,8:0.00} {s.MaxMs,8:0.00}");
@@ -121,6 +153,9 @@ public sealed record SimulationReport(
             writer.WriteNumberValue(Math.Round(value.TotalSeconds, 6));
     }
 }
+
+/// <summary>Datagrams through the simulator's sockets.</summary>
+public sealed record DatagramCounts(long Sent, long Received, long SendErrors);
 
 /// <summary>Phones of one vendor and how many of them were provisioned.</summary>
 public sealed record VendorCount(int Phones, int Provisioned);

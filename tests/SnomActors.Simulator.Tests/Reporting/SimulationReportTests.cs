@@ -1,3 +1,4 @@
+using Akka.Actor;
 using SnomActors.Simulator.Phones;
 using SnomActors.Simulator.Reporting;
 
@@ -31,5 +32,35 @@ public sealed class SimulationReportTests
         Assert.Equal(2, report.Outcomes["unfinished"]);
         Assert.Contains("provisioned: 100" + Environment.NewLine, report.ToTable());
         Assert.Contains("\"provisioned\": 100", report.ToJson());
+    }
+}
+
+/// <summary>The collector's report of a run cut off by its timeout says where the unfinished phones were.</summary>
+public sealed class SimulationCollectorTests : Akka.TestKit.Xunit2.TestKit
+{
+    [Fact]
+    public void Unfinished_phones_are_split_by_the_last_step_they_reached()
+    {
+        var collector = Sys.ActorOf(SimulationCollector.Props(expectedPhones: 5));
+        collector.Tell(new PhoneProgress(0, PhoneStep.Booted));
+        collector.Tell(new PhoneProgress(1, PhoneStep.Booted));
+        collector.Tell(new PhoneProgress(1, PhoneStep.Answered));
+        collector.Tell(new PhoneProgress(2, PhoneStep.Booted));
+        collector.Tell(new PhoneProgress(2, PhoneStep.Answered));
+        collector.Tell(new PhoneProgress(2, PhoneStep.Notified));
+        collector.Tell(new PhoneProgress(3, PhoneStep.Booted));
+        var t0 = DateTimeOffset.UnixEpoch;
+        collector.Tell(new PhoneResult(3, "000413000003", "snom", "snom360", PhoneOutcome.NoAnswer, null, null, t0, t0, null, null, null, t0, 7, 0, null, 0));
+        // Phone 4 never booted.
+
+        collector.Tell(SimulationCollector.GetReport.Instance);
+        var report = ExpectMsg<SimulationReport>();
+
+        Assert.Equal(1, report.Outcomes["no-answer"]);
+        Assert.Equal(1, report.Outcomes["unfinished(no 200 yet)"]);
+        Assert.Equal(1, report.Outcomes["unfinished(no NOTIFY yet)"]);
+        Assert.Equal(1, report.Outcomes["unfinished(downloading)"]);
+        Assert.Equal(1, report.Outcomes["unfinished(not booted)"]);
+        Assert.False(report.Outcomes.ContainsKey("unfinished"));
     }
 }
