@@ -79,19 +79,36 @@ public sealed class PnpMetrics
 /// <summary>A fixed-bucket latency histogram (Prometheus style, cumulative on export).</summary>
 public sealed class LatencyHistogram
 {
-    /// <summary>Upper bounds in seconds.</summary>
+    /// <summary>Default upper bounds in seconds: the PnP exchange, from sub-millisecond up to Timer F (32 s).</summary>
     public static readonly double[] BucketBounds =
         [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 32];
 
-    private readonly long[] _counts = new long[BucketBounds.Length + 1];
+    private readonly double[] _bounds;
+    private readonly long[] _counts;
     private long _count;
     private long _sumMicros;
+
+    /// <summary>A histogram with the default <see cref="BucketBounds"/>.</summary>
+    public LatencyHistogram() : this(BucketBounds) { }
+
+    /// <summary>A histogram with its own upper bounds in seconds (increasing; +Inf is implied).</summary>
+    public LatencyHistogram(IReadOnlyList<double> bounds)
+    {
+        ArgumentNullException.ThrowIfNull(bounds);
+        for (var i = 1; i < bounds.Count; i++)
+            if (!(bounds[i] > bounds[i - 1])) throw new ArgumentException("Bucket bounds must increase.", nameof(bounds));
+        _bounds = [.. bounds];
+        _counts = new long[_bounds.Length + 1];
+    }
+
+    /// <summary>Upper bounds in seconds of this histogram's buckets (without +Inf).</summary>
+    public IReadOnlyList<double> Bounds => _bounds;
 
     public void Observe(TimeSpan elapsed)
     {
         var seconds = elapsed.TotalSeconds;
         var i = 0;
-        while (i < BucketBounds.Length && seconds > BucketBounds[i]) i++;
+        while (i < _bounds.Length && seconds > _bounds[i]) i++;
         Interlocked.Increment(ref _counts[i]);
         Interlocked.Increment(ref _count);
         Interlocked.Add(ref _sumMicros, (long)(elapsed.Ticks / 10));

@@ -118,7 +118,7 @@ public sealed class PrometheusWriter
     {
         ArgumentNullException.ThrowIfNull(histogram);
         Family(name, "histogram", help);
-        HistogramSamples(LatencyHistogram.BucketBounds, histogram.Snapshot(), histogram.SumSeconds);
+        HistogramSamples(histogram.Bounds, histogram.Snapshot(), histogram.SumSeconds);
     }
 
     private void WriteSample(string name, ReadOnlySpan<(string Name, string Value)> labels, (string Name, string Value) extra, string value)
