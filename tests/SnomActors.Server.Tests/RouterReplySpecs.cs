@@ -1,4 +1,5 @@
 using System.Text;
+using SnomActors.Server.Metrics;
 using SnomActors.Server.Tests.Support;
 using SnomActors.Sip.Messages;
 using Xunit.Abstractions;
@@ -189,7 +190,7 @@ public sealed class RouterReplySpecs : PnpSpec
     {
         Inject(Snom.Without("Call-ID").ToBytes(), ByMulticast());
         ExpectNoDatagram();
-        Assert.Equal(1, Metrics.MalformedIn);
+        Assert.Equal(1, Metrics.Received(ReceivedDatagram.Malformed));
 
         Inject(Snom, ByMulticast());
         ExpectResponse(200);

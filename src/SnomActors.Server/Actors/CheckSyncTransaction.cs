@@ -191,6 +191,6 @@ public sealed class CheckSyncTransaction : UntypedActor, IWithTimers
     private void Send()
     {
         _start.Transport.Tell(new SipTransport.Send(_notify, _start.Target, _start.LocalAddress));
-        _start.Metrics.DatagramOut();
+        _start.Metrics.DatagramSent(SentDatagram.CheckSyncNotify);
     }
 }

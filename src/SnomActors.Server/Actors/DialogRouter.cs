@@ -296,7 +296,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         var receivedAt = Now;
         if (!SipParser.TryParse(received.Data, out var message, out var error))
         {
-            _metrics.MalformedDatagram();
+            _metrics.DatagramReceived(ReceivedDatagram.Malformed);
             if (origin.ViaMulticast || error!.Kind == SipParseErrorKind.Empty) return;
             // RFC 3261 §8.2 / §21: 400 naming the fault (505, 513 where they apply); dropped when no usable Via.
             var reply = SipResponseBuilder.BuildForParseError(error, origin.Source, SipIdentifiers.NewTag());
@@ -304,13 +304,13 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             if (reply is null || destination is null) return;
             _transport.Tell(new SipTransport.Send(reply, destination, origin.LocalAddress));
             _metrics.ResponseSent(error.StatusCode);
-            _metrics.DatagramOut();
+            _metrics.DatagramSent(SentDatagram.Response);
             return;
         }
 
         if (message is SipResponse response)
         {
-            _metrics.ResponseIn();
+            _metrics.DatagramReceived(ReceivedDatagram.Response);
             // RFC 3261 §17.1.3: responses go to their client transaction; strays are discarded.
             if (_dialogs.TryGetValue(response.CallId, out var owner))
                 owner.Dialog.Tell(new DialogMessages.Inbound(response, origin, receivedAt));
@@ -318,7 +318,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         }
 
         var request = (SipRequest)message!;
-        _metrics.RequestIn();
+        _metrics.DatagramReceived(SipDatagramKinds.OfRequest(request.Method));
         if (_dialogs.TryGetValue(request.CallId, out var entry))
         {
             entry.Dialog.Tell(new DialogMessages.Inbound(request, origin, receivedAt));
@@ -343,7 +343,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             _transport.Tell(new SipTransport.Send(ok, ResponseRouting.ResponseDestination(request.TopVia, origin.Source), done.LocalAddress));
             _metrics.SubscribeRetransmitted();
             _metrics.ResponseSent(200);
-            _metrics.DatagramOut();
+            _metrics.DatagramSent(SentDatagram.Response);
             return;
         }
         if (request.Method == SipMethods.Ack) return;

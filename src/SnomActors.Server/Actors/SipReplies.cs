@@ -31,7 +31,7 @@ internal static class SipReplies
         var destination = ResponseRouting.ResponseDestination(request.TopVia, origin.Source);
         transport.Tell(new SipTransport.Send(bytes, destination, origin.LocalAddress));
         metrics.ResponseSent(status);
-        metrics.DatagramOut();
+        metrics.DatagramSent(SentDatagram.Response);
     }
 
     /// <summary>RFC 3261 §8.2.1: 405 for a method we know but do not implement here, 501 for one we do not know.</summary>

@@ -98,7 +98,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         // RFC 6665 §3.1.1 / protocol.md §1.1: 200 with our To-tag, Contact, Expires 0 (a one-time fetch).
         _ok = Build200(subscribe, origin, _localTag, contact, _start.Options);
         _okDestination = ResponseRouting.ResponseDestination(subscribe.TopVia, origin.Source);
-        Send(_ok, _okDestination);
+        Send(_ok, _okDestination, SentDatagram.Response);
         _start.Metrics.ResponseSent(200);
         _start.Metrics.SubscribeToOk.Observe(Now - _start.ReceivedAt);
         events.Publish(new SubscribeAnswered(CallId, Mac, Now));
@@ -118,7 +118,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         var body = NotifyBuilder.UrlBody(_start.ProvisioningUrl, _start.Options.AppendCrLfToUrlBody);
         _notify = NotifyBuilder.Build(_dialog, cseq, $"{FormatHost(origin.LocalAddress)}:{_start.Options.SipPort}",
             _notifyBranch, NotifyBuilder.TerminatedTimeout, NotifyBuilder.ApplicationUrl, body, _start.Options.UserAgent);
-        Send(_notify, _dialog.Target.Destination);
+        Send(_notify, _dialog.Target.Destination, SentDatagram.Notify);
         events.Publish(new NotifySent(CallId, Mac, _start.ProvisioningUrl, _dialog.Target.Destination, Now));
         if (_dialog.Target.DiffersFromSource)
             _log.Info("Dialog {0}: Contact port {1} differs from source {2}; NOTIFY goes to Contact", CallId, _dialog.Target.Destination, origin.Source);
@@ -309,7 +309,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
             // RFC 3261 §17.2.2: a retransmission in Completed gets the same final response — never a second NOTIFY.
             if (_timerJExpired) return;
             metrics.SubscribeRetransmitted();
-            Send(_ok, _okDestination);
+            Send(_ok, _okDestination, SentDatagram.Response);
             metrics.ResponseSent(200);
             return;
         }
@@ -393,7 +393,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
 
     private void Retransmit(bool proceeding)
     {
-        Send(_notify, _dialog.Target.Destination);
+        Send(_notify, _dialog.Target.Destination, SentDatagram.Notify);
         _start.Metrics.NotifyRetransmitted();
         _timerE = _timers.NextTimerE(_timerE, proceeding);
         Arm(nameof(TimerE), TimerE.Instance, _timerE);
@@ -421,10 +421,10 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         Context.Stop(Self);
     }
 
-    private void Send(byte[] datagram, System.Net.IPEndPoint destination)
+    private void Send(byte[] datagram, System.Net.IPEndPoint destination, SentDatagram kind)
     {
         _start.Transport.Tell(new SipTransport.Send(datagram, destination, _start.Origin.LocalAddress));
-        _start.Metrics.DatagramOut();
+        _start.Metrics.DatagramSent(kind);
     }
 
     internal static string FormatHost(System.Net.IPAddress address) =>

@@ -10,14 +10,18 @@ namespace SnomActors.Server.Metrics;
 /// </summary>
 public sealed class PnpMetrics
 {
-    private long _requestsIn, _responsesIn, _malformedIn, _datagramsOut;
+    // One slot per kind, indexed by the enum: the hot path is one Interlocked.Increment, no lookup, no allocation.
+    private readonly long[] _received = new long[SipDatagramKinds.ReceivedCount];
+    private readonly long[] _sent = new long[SipDatagramKinds.SentCount];
     private long _notifyRetransmissions, _notifyTimeouts, _subscribeRetransmissions, _liveDialogs;
     private long _dialogsStarted, _dialogsCompleted, _dialogsCrashed;
 
-    public long RequestsIn => Interlocked.Read(ref _requestsIn);
-    public long ResponsesIn => Interlocked.Read(ref _responsesIn);
-    public long MalformedIn => Interlocked.Read(ref _malformedIn);
-    public long DatagramsOut => Interlocked.Read(ref _datagramsOut);
+    /// <summary>Datagrams the router received of <paramref name="kind"/>.</summary>
+    public long Received(ReceivedDatagram kind) => Interlocked.Read(ref _received[(int)kind]);
+
+    /// <summary>Datagrams the PnP core handed to the transport of <paramref name="kind"/>.</summary>
+    public long Sent(SentDatagram kind) => Interlocked.Read(ref _sent[(int)kind]);
+
     public long NotifyRetransmissions => Interlocked.Read(ref _notifyRetransmissions);
     public long NotifyTimeouts => Interlocked.Read(ref _notifyTimeouts);
     public long SubscribeRetransmissions => Interlocked.Read(ref _subscribeRetransmissions);
@@ -49,10 +53,12 @@ public sealed class PnpMetrics
     /// <summary>Budget of full per-dialog outcome log lines per second (the router refills it).</summary>
     public OutcomeLogBudget OutcomeLogs { get; set; } = new(50);
 
-    public void RequestIn() => Interlocked.Increment(ref _requestsIn);
-    public void ResponseIn() => Interlocked.Increment(ref _responsesIn);
-    public void MalformedDatagram() => Interlocked.Increment(ref _malformedIn);
-    public void DatagramOut() => Interlocked.Increment(ref _datagramsOut);
+    /// <summary>Counts a datagram the router received (one per datagram, before it is routed).</summary>
+    public void DatagramReceived(ReceivedDatagram kind) => Interlocked.Increment(ref _received[(int)kind]);
+
+    /// <summary>Counts a datagram handed to the transport, retransmissions included.</summary>
+    public void DatagramSent(SentDatagram kind) => Interlocked.Increment(ref _sent[(int)kind]);
+
     public void NotifyRetransmitted() => Interlocked.Increment(ref _notifyRetransmissions);
     public void SubscribeRetransmitted() => Interlocked.Increment(ref _subscribeRetransmissions);
     public void NotifyTimedOut() => Interlocked.Increment(ref _notifyTimeouts);

@@ -58,14 +58,15 @@ public static class PrometheusExporter
         w.Gauge("snomactors_uptime_seconds", "Seconds since the PnP core started.",
             Math.Max(0, (now - m.StartedAt).TotalSeconds));
 
+        // Every kind is written, at 0 before it first happens, so that rate() has a series from the start.
         w.Family("snomactors_sip_datagrams_received_total", "counter",
-            "Datagrams the router received, by kind: request, response, or malformed (not parseable as SIP).");
-        w.Sample(m.RequestsIn, ("kind", "request"));
-        w.Sample(m.ResponsesIn, ("kind", "response"));
-        w.Sample(m.MalformedIn, ("kind", "malformed"));
-        w.Counter("snomactors_sip_datagrams_sent_total",
-            "Datagrams the PnP core handed to the transport: responses (see snomactors_sip_responses_sent_total) and NOTIFYs, retransmissions included.",
-            m.DatagramsOut);
+            "Datagrams the router received, by kind: subscribe, notify, options, other-request, response, or malformed (not parseable as SIP).");
+        for (var i = 0; i < SipDatagramKinds.ReceivedCount; i++)
+            w.Sample(m.Received((ReceivedDatagram)i), ("kind", SipDatagramKinds.ReceivedLabels[i]));
+        w.Family("snomactors_sip_datagrams_sent_total", "counter",
+            "Datagrams the PnP core handed to the transport, by kind: response (codes in snomactors_sip_responses_sent_total), notify (ua-profile) or check-sync-notify; retransmissions included.");
+        for (var i = 0; i < SipDatagramKinds.SentCount; i++)
+            w.Sample(m.Sent((SentDatagram)i), ("kind", SipDatagramKinds.SentLabels[i]));
 
         w.Family("snomactors_sip_responses_sent_total", "counter", "SIP responses sent, by status code, retransmitted 200s included.");
         foreach (var (code, count) in m.ResponsesSent.OrderBy(p => p.Key))

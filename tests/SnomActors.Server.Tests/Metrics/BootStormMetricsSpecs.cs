@@ -62,10 +62,12 @@ public sealed class BootStormMetricsSpecs : PnpSpec
         Assert.Equal(PhonesPerVendor, Sample("snomactors_subscribes_total", ("vendor", "snom"), ("outcome", "accepted")));
         Assert.Equal(PhonesPerVendor, Sample("snomactors_subscribes_total", ("vendor", "yealink"), ("outcome", "accepted")));
         Assert.Equal(PhonesPerVendor, Sample("snomactors_subscribes_total", ("vendor", "grandstream"), ("outcome", "accepted")));
-        Assert.Equal(phones, Sample("snomactors_sip_datagrams_received_total", ("kind", "request")));
+        Assert.Equal(phones, Sample("snomactors_sip_datagrams_received_total", ("kind", "subscribe")));
         Assert.Equal(phones, Sample("snomactors_sip_responses_sent_total", ("code", "200")));
         Assert.Equal(phones, Sample("snomactors_subscribe_to_ok_seconds_count"));
-        Assert.Equal(2 * phones, Sample("snomactors_sip_datagrams_sent_total")); // a 200 and a NOTIFY each
+        Assert.Equal(phones, Sample("snomactors_sip_datagrams_sent_total", ("kind", "response"))); // a 200 each
+        Assert.Equal(phones, Sample("snomactors_sip_datagrams_sent_total", ("kind", "notify")));   // and a NOTIFY each
+        Assert.Equal(0, Sample("snomactors_sip_datagrams_sent_total", ("kind", "check-sync-notify")));
         Assert.Equal(0, Sample("snomactors_subscribe_to_notify_ack_seconds_count"));
 
         // The last phone of each vendor never answers; the others answer 100 ms in.
@@ -95,6 +97,9 @@ public sealed class BootStormMetricsSpecs : PnpSpec
         Assert.Equal(phones, Sample("snomactors_dialogs_ended_total", ("result", "completed")));
         Assert.True(Sample("snomactors_notify_retransmissions_total") >= phones - answering.Count,
             "each silent phone's NOTIFY was retransmitted at least once");
+        // Every NOTIFY datagram is the first one or a Timer E retransmission; no response was sent after the 200s.
+        Assert.Equal(phones + Sample("snomactors_notify_retransmissions_total"), Sample("snomactors_sip_datagrams_sent_total", ("kind", "notify")));
+        Assert.Equal(phones, Sample("snomactors_sip_datagrams_sent_total", ("kind", "response")));
         Assert.Equal(0, Sample("snomactors_shed_requests_total", ("reason", "dialog-cap")));
     }
 }

@@ -71,6 +71,11 @@ public sealed class PrometheusExporterSpecs
         Assert.Equal(0, Value(families, "snomactors_notify_outcomes_total", ("outcome", "timeout")));
         Assert.Equal(0, Value(families, "snomactors_subscribe_to_ok_seconds_count"));
         Assert.Equal(0, Value(families, "snomactors_udp_datagrams_received_total", ("destination", "multicast")));
+        Assert.Equal(["subscribe", "notify", "options", "other-request", "response", "malformed"],
+            families["snomactors_sip_datagrams_received_total"].Samples.Select(s => s.Label("kind")));
+        Assert.Equal(["response", "notify", "check-sync-notify"],
+            families["snomactors_sip_datagrams_sent_total"].Samples.Select(s => s.Label("kind")));
+        Assert.All(families["snomactors_sip_datagrams_sent_total"].Samples, s => Assert.Equal(0, s.Value));
     }
 
     [Fact]
@@ -78,13 +83,18 @@ public sealed class PrometheusExporterSpecs
     {
         var pnp = new PnpMetrics();
         var before = Scrape(pnp);
-        Assert.Equal(0, Value(before, "snomactors_sip_datagrams_received_total", ("kind", "request")));
+        Assert.Equal(0, Value(before, "snomactors_sip_datagrams_received_total", ("kind", "subscribe")));
 
-        for (var i = 0; i < 7; i++) pnp.RequestIn();
-        pnp.ResponseIn();
-        pnp.ResponseIn();
-        pnp.MalformedDatagram();
-        for (var i = 0; i < 5; i++) pnp.DatagramOut();
+        for (var i = 0; i < 7; i++) pnp.DatagramReceived(ReceivedDatagram.Subscribe);
+        pnp.DatagramReceived(ReceivedDatagram.Notify);
+        for (var i = 0; i < 3; i++) pnp.DatagramReceived(ReceivedDatagram.Options);
+        for (var i = 0; i < 4; i++) pnp.DatagramReceived(ReceivedDatagram.OtherRequest);
+        pnp.DatagramReceived(ReceivedDatagram.Response);
+        pnp.DatagramReceived(ReceivedDatagram.Response);
+        pnp.DatagramReceived(ReceivedDatagram.Malformed);
+        for (var i = 0; i < 5; i++) pnp.DatagramSent(SentDatagram.Response);
+        for (var i = 0; i < 6; i++) pnp.DatagramSent(SentDatagram.Notify);
+        for (var i = 0; i < 8; i++) pnp.DatagramSent(SentDatagram.CheckSyncNotify);
         pnp.ResponseSent(200);
         pnp.ResponseSent(200);
         pnp.ResponseSent(503);
@@ -108,10 +118,15 @@ public sealed class PrometheusExporterSpecs
         pnp.DialogEnded(crashed: true);
 
         var after = Scrape(pnp);
-        Assert.Equal(7, Value(after, "snomactors_sip_datagrams_received_total", ("kind", "request")));
+        Assert.Equal(7, Value(after, "snomactors_sip_datagrams_received_total", ("kind", "subscribe")));
+        Assert.Equal(1, Value(after, "snomactors_sip_datagrams_received_total", ("kind", "notify")));
+        Assert.Equal(3, Value(after, "snomactors_sip_datagrams_received_total", ("kind", "options")));
+        Assert.Equal(4, Value(after, "snomactors_sip_datagrams_received_total", ("kind", "other-request")));
         Assert.Equal(2, Value(after, "snomactors_sip_datagrams_received_total", ("kind", "response")));
         Assert.Equal(1, Value(after, "snomactors_sip_datagrams_received_total", ("kind", "malformed")));
-        Assert.Equal(5, Value(after, "snomactors_sip_datagrams_sent_total"));
+        Assert.Equal(5, Value(after, "snomactors_sip_datagrams_sent_total", ("kind", "response")));
+        Assert.Equal(6, Value(after, "snomactors_sip_datagrams_sent_total", ("kind", "notify")));
+        Assert.Equal(8, Value(after, "snomactors_sip_datagrams_sent_total", ("kind", "check-sync-notify")));
         Assert.Equal(2, Value(after, "snomactors_sip_responses_sent_total", ("code", "200")));
         Assert.Equal(1, Value(after, "snomactors_sip_responses_sent_total", ("code", "503")));
         Assert.Equal(2, Value(after, "snomactors_subscribes_total", ("vendor", "snom"), ("outcome", "accepted")));
@@ -237,7 +252,8 @@ public sealed class PrometheusExporterSpecs
     public void Promtool_check_metrics_accepts_the_exposition()
     {
         var pnp = new PnpMetrics();
-        pnp.RequestIn();
+        pnp.DatagramReceived(ReceivedDatagram.Subscribe);
+        pnp.DatagramSent(SentDatagram.Response);
         pnp.ResponseSent(200);
         pnp.SubscribeOutcome("snom", "accepted");
         pnp.SubscribeToOk.Observe(TimeSpan.FromMilliseconds(1.5));
