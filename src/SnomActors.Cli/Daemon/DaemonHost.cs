@@ -14,6 +14,7 @@ using SnomActors.Http.Hosting;
 using SnomActors.Http.Security;
 using SnomActors.Registry.Actors;
 using SnomActors.Registry.Config;
+using SnomActors.Registry.Metrics;
 using SnomActors.Server.Provisioning;
 using SnomActors.Server.Config;
 using SnomActors.Server.Metrics;
@@ -106,10 +107,12 @@ public static class DaemonHost
         var metrics = new PnpMetrics();
         var udpCounters = new UdpTransportCounters();
         var readiness = new DaemonReadiness();
+        var registryMetrics = new RegistryMetrics();
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(udpCounters);
         builder.Services.AddSingleton(readiness);
+        builder.Services.AddSingleton<IMetricsSource>(registryMetrics);
         builder.Services.AddAkka("snomactors", (akka, _) =>
         {
             akka.AddHoconFile(Path.Combine(AppContext.BaseDirectory, "hocon", "akka.conf"), HoconAddMode.Append);
@@ -124,6 +127,7 @@ public static class DaemonHost
                 DataDirectory = Path.GetFullPath(settings.DataDirectory),
                 PostgresConnectionString = string.IsNullOrWhiteSpace(settings.Registry.PostgresConnectionString) ? null : settings.Registry.PostgresConnectionString,
                 DownloadTokens = downloadTokens,
+                Metrics = registryMetrics,
             });
             akka.AddPnpCore(pnpOptions, new UdpTransportFactory(udpOptions, udpCounters), metrics);
             akka.WithActors((system, registry) =>

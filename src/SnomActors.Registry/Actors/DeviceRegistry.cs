@@ -577,6 +577,7 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
         var fromDownloads = Math.Min(excess - fromEvents, pendingDownloads.Count);
         pendingDownloads.RemoveRange(0, fromDownloads);
         droppedChanges += fromEvents + fromDownloads;
+        options.Metrics.ChangesDropped(fromEvents + fromDownloads);
         // Once per outage, not once per event of a storm.
         if (fromEvents + fromDownloads > 0 && !droppingReported)
         {
@@ -612,8 +613,29 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
         var seq = acceptedSeq;
         var batch = TakeBatch();
         inFlightBatch = batch;
-        inFlightTask = store.ApplyBatchAsync(batch);
+        inFlightTask = WriteAsync(batch, CancellationToken.None);
         inFlightTask.PipeTo(Self, success: () => new FlushSucceeded(seq), failure: ex => new FlushFailed(batch, ex));
+    }
+
+    /// <summary>
+    /// Writes one batch and times it. Runs off the actor (it touches only the store and the
+    /// thread-safe metrics), so the measured time is the store's, not the mailbox's.
+    /// </summary>
+    private async Task WriteAsync(RegistryBatch batch, CancellationToken cancellationToken)
+    {
+        var clock = options.TimeProvider;
+        var metrics = options.Metrics;
+        var started = clock.GetTimestamp();
+        try
+        {
+            await store.ApplyBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            metrics.BatchFailed();
+            throw;
+        }
+        metrics.BatchWritten(batch, clock.GetElapsedTime(started));
     }
 
     private void OnFlushSucceeded(FlushSucceeded done)
@@ -729,7 +751,7 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
             try
             {
                 using var cts = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1));
-                store.ApplyBatchAsync(batch, cts.Token).Wait(cts.Token);
+                WriteAsync(batch, cts.Token).Wait(cts.Token);
                 log.Info("Device registry stopped: {0} pending changes written", batch.Count);
             }
             catch (Exception ex)

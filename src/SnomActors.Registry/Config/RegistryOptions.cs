@@ -56,6 +56,12 @@ public sealed record RegistryOptions
     /// </summary>
     public SnomActors.Server.Provisioning.DownloadTokenTable? DownloadTokens { get; init; }
 
-    /// <summary>Clock for the few timestamps the registry makes itself (settings uploads, deletes, pruning).</summary>
+    /// <summary>Clock for the few timestamps the registry makes itself (settings uploads, deletes, pruning) and for timing batch writes.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Write-path metrics the registry updates (write latency, rows written, failures, drops). Register
+    /// this instance as an <c>IMetricsSource</c> to export it on <c>/metrics</c>.
+    /// </summary>
+    public Metrics.RegistryMetrics Metrics { get; init; } = new();
 }

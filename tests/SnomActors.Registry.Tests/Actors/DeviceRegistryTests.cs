@@ -2,10 +2,12 @@ using System.Net;
 using Akka.Actor;
 using SnomActors.Registry.Actors;
 using SnomActors.Registry.Config;
+using SnomActors.Registry.Metrics;
 using SnomActors.Registry.Model;
 using SnomActors.Registry.Store;
 using SnomActors.Registry.Tests.Support;
 using SnomActors.Server.Messages;
+using SnomActors.Server.Metrics;
 using SnomActors.Sip.Identity;
 
 namespace SnomActors.Registry.Tests.Actors;
@@ -139,6 +141,75 @@ public sealed class DeviceRegistryTests : Akka.TestKit.Xunit2.TestKit, IAsyncLif
         probe.Down = false;
         await registry.Ask<DeviceRegistry.Flushed>(DeviceRegistry.Flush.Instance, AskTimeout);
         Assert.Equal(50, (await store.ListDevicesAsync(new DeviceQuery(State: DeviceState.Provisioned))).Total);
+    }
+
+    [Fact]
+    public async Task Each_written_batch_moves_the_write_latency_histogram_and_the_rows_written_by_kind()
+    {
+        var metrics = new RegistryMetrics();
+        probe.WriteDelay = TimeSpan.FromMilliseconds(30); // a slow disk: the histogram must see it
+        var registry = await StartAsync(NeverByTimer with { Metrics = metrics });
+
+        for (var i = 0; i < 10; i++) Publish(Devices.Exchange(i, Devices.T0));
+        registry.Tell(new DeviceRegistry.RecordDownload(Devices.Mac(3), Devices.T0.AddSeconds(5), "10.0.0.9", 200, 500, "\"x\"", "/s.xml"));
+        Assert.NotNull(await GetAsync(registry, 9));
+        Assert.Equal(0, metrics.WriteTime.Count);
+        await registry.Ask<DeviceRegistry.Flushed>(DeviceRegistry.Flush.Instance, AskTimeout);
+
+        var batch = Assert.Single(probe.Written);
+        Assert.Equal(1, metrics.WriteTime.Count);
+        Assert.InRange(metrics.WriteTime.SumSeconds, 0.03, 30);
+        var upTo25ms = Array.IndexOf(RegistryMetrics.WriteBucketBounds, 0.025);
+        Assert.Equal(0, metrics.WriteTime.Snapshot().Take(upTo25ms + 1).Sum()); // the 30 ms of the disk are in the measurement
+        Assert.Equal(batch.Count, metrics.RecordsWritten);
+        Assert.Equal(0, metrics.WriteFailures);
+
+        var text = Exposition(metrics);
+        Assert.Contains("snomactors_registry_write_seconds_count 1\n", text);
+        Assert.Contains("snomactors_registry_records_written_total{kind=\"device\"} 10\n", text);
+        Assert.Contains($"snomactors_registry_records_written_total{{kind=\"event\"}} {batch.Events.Count}\n", text);
+        Assert.Contains("snomactors_registry_records_written_total{kind=\"download\"} 1\n", text);
+        Assert.Contains("snomactors_registry_write_failures_total 0\n", text);
+
+        Publish(Devices.Exchange(10, Devices.T0));
+        await registry.Ask<DeviceRegistry.Flushed>(DeviceRegistry.Flush.Instance, AskTimeout);
+        Assert.Equal(2, metrics.WriteTime.Count);
+        Assert.Equal(probe.Written.Sum(b => b.Count), metrics.RecordsWritten);
+    }
+
+    [Fact]
+    public async Task Failed_writes_and_dropped_changes_are_counted_and_stay_out_of_the_latency_histogram()
+    {
+        var metrics = new RegistryMetrics();
+        var registry = await StartAsync(Options() with { MaxPendingChanges = 100, Metrics = metrics });
+        probe.Down = true;
+
+        for (var i = 0; i < 50; i++) Publish(Devices.Exchange(i, Devices.T0.AddSeconds(i)));
+        await AwaitAssertAsync(async () =>
+        {
+            var stats = await registry.Ask<RegistryStats>(DeviceRegistry.GetStats.Instance, AskTimeout);
+            Assert.True(stats.FailedFlushes >= 1, $"{stats.FailedFlushes} failed flushes");
+            Assert.True(metrics.WriteFailures >= stats.FailedFlushes); // counted as the write fails, before the actor hears of it
+            Assert.Equal(stats.DroppedChanges, metrics.DroppedChanges);
+            Assert.True(metrics.DroppedChanges >= 100, $"{metrics.DroppedChanges} dropped");
+        }, TimeSpan.FromSeconds(10));
+        Assert.Equal(0, metrics.WriteTime.Count);
+        Assert.Equal(0, metrics.RecordsWritten);
+
+        probe.Down = false;
+        await registry.Ask<DeviceRegistry.Flushed>(DeviceRegistry.Flush.Instance, AskTimeout);
+        Assert.Equal(probe.Written.Count, metrics.WriteTime.Count);
+        Assert.Equal(probe.Attempts.Count - probe.Written.Count, metrics.WriteFailures);
+        Assert.Equal((await registry.Ask<RegistryStats>(DeviceRegistry.GetStats.Instance, AskTimeout)).FailedFlushes, metrics.WriteFailures);
+        Assert.Equal(50, probe.Written.Sum(b => b.Devices.Count));
+        Assert.Equal(probe.Written.Sum(b => b.Count), metrics.RecordsWritten);
+    }
+
+    private static string Exposition(RegistryMetrics metrics)
+    {
+        using var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        metrics.Write(new PrometheusWriter(text));
+        return text.ToString();
     }
 
     [Fact]
