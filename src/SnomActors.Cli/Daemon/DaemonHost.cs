@@ -129,7 +129,8 @@ public static class DaemonHost
                 DownloadTokens = downloadTokens,
                 Metrics = registryMetrics,
             });
-            akka.AddPnpCore(pnpOptions, new UdpTransportFactory(udpOptions, udpCounters), metrics);
+            // Held until Kestrel listens (ReadinessGate): no NOTIFY may name a URL nobody serves yet.
+            akka.AddPnpCore(pnpOptions, new HeldTransportFactory(new UdpTransportFactory(udpOptions, udpCounters), readiness.WhenHttpListening), metrics);
             akka.WithActors((system, registry) =>
                 system.ActorOf(AdmissionCacheFeeder.Props(registry.Get<DeviceRegistryActorKey>(), admissions), "admission-feeder"));
             akka.AddStartup((system, _) =>
@@ -139,7 +140,8 @@ public static class DaemonHost
             });
         });
 
-        // Started in this order after Akka; stopped in reverse, so the drain runs before Akka stops.
+        // Started in this order after Akka, the web server after all of them; the drain runs in the
+        // host's "stopping" phase, before the web server and Akka stop.
         builder.Services.AddHostedService<ReadinessGate>();
         builder.Services.TryAddSingleton<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier, Microsoft.Extensions.Hosting.Systemd.SystemdNotifier>();
         builder.Services.AddHostedService<SystemdWatchdog>();
@@ -185,14 +187,20 @@ internal sealed class PnpLiveDialogGauge(PnpMetrics metrics) : ILiveDialogGauge
     public int LiveDialogs => (int)Math.Min(int.MaxValue, metrics.LiveDialogs);
 }
 
-/// <summary>What /health/ready reports: the SIP socket is bound (the registry joins in issue 3).</summary>
+/// <summary>What /health/ready reports: the SIP socket is bound (the registry joins in issue 3); and when the HTTP side listens.</summary>
 public sealed class DaemonReadiness
 {
     private readonly TaskCompletionSource _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _httpListening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile string[] _endpoints = [];
     public bool SipBound => _endpoints.Length > 0;
     public IReadOnlyList<string> Endpoints => _endpoints;
     public Task WhenBound => _bound.Task;
+
+    /// <summary>Completes once the web server has started (its listeners are bound).</summary>
+    public Task WhenHttpListening => _httpListening.Task;
+
+    public void MarkHttpListening() => _httpListening.TrySetResult();
 
     public void MarkBound(IEnumerable<string> endpoints)
     {

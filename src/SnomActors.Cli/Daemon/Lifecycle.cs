@@ -9,19 +9,35 @@ using SnomActors.Server.Config;
 namespace SnomActors.Cli.Daemon;
 
 /// <summary>
-/// Holds the host's start until the SIP socket is bound, so that systemd's READY=1 (sent by
-/// <c>UseSystemd()</c> when the host has started) and Kestrel's start both mean "phones can be served".
-/// Registered after Akka so it runs once the actor system exists.
+/// Orders the start so that "phones can be served" means both sides: the SIP transport is held
+/// (<see cref="HeldTransportFactory"/>) until Kestrel listens, because every NOTIFY sends the phone
+/// straight to the settings URL; then the host's start waits until the SIP socket is bound, so that
+/// systemd's READY=1 (sent by <c>UseSystemd()</c> once the host has started) means the same.
 /// </summary>
-internal sealed class ReadinessGate(DaemonReadiness readiness, ILogger<ReadinessGate> log) : IHostedService
+/// <remarks>
+/// The web server's hosted service is always started last (after every service registered here),
+/// so the gate works in <see cref="StartedAsync"/>, which the host calls once every service's
+/// <c>StartAsync</c>, Kestrel's included, has completed. A daemon whose HTTP port cannot be bound
+/// therefore never answers a SUBSCRIBE.
+/// </remarks>
+internal sealed class ReadinessGate(DaemonReadiness readiness, ILogger<ReadinessGate> log) : IHostedLifecycleService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StartedAsync(CancellationToken cancellationToken)
     {
-        if (!readiness.SipBound) log.LogInformation("Waiting for the SIP socket to be bound");
+        readiness.MarkHttpListening();
+        if (!readiness.SipBound) log.LogInformation("HTTP listening; waiting for the SIP socket to be bound");
         await readiness.WhenBound.WaitAsync(cancellationToken);
     }
 
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>
@@ -60,15 +76,23 @@ internal sealed class SystemdWatchdog(
 
 /// <summary>
 /// Graceful shutdown: on stop, the router refuses new dialogs and the NOTIFY transactions in flight
-/// finish (up to Timer F); then the actor system stops and the registry flushes. Registered after
-/// Akka, so the host stops it before Akka.
+/// finish (up to Timer F); then the web server, the actor system (the registry flushes) stop.
 /// </summary>
+/// <remarks>
+/// The drain runs in <see cref="StoppingAsync"/>, which the host calls before any service's
+/// <c>StopAsync</c>: the web server is stopped first of all (it is started last), and a phone that
+/// gets its NOTIFY while the dialogs drain must still be able to download its settings.
+/// </remarks>
 internal sealed class GracefulDrain(IRequiredActor<PnpRouterKey> router, SnomActorsSettings settings, ILogger<GracefulDrain> log)
-    : IHostedService
+    : IHostedLifecycleService
 {
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         var timeout = TimeSpan.FromSeconds(settings.Shutdown.DrainTimeoutSeconds);
         log.LogInformation("Stopping: draining dialogs in flight (at most {Timeout})", timeout);
@@ -82,4 +106,8 @@ internal sealed class GracefulDrain(IRequiredActor<PnpRouterKey> router, SnomAct
             log.LogWarning("Drain timeout: stopping with dialogs still in flight");
         }
     }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

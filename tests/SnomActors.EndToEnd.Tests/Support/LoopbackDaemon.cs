@@ -14,6 +14,8 @@ internal sealed class LoopbackDaemon : IAsyncDisposable
     /// <summary>Generous: the first start on a busy 2-core CI machine JITs Akka and Kestrel.</summary>
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
+    private bool _ownsDataDirectory = true;
+
     private LoopbackDaemon(DaemonProcess process, string dataDirectory, int httpPort)
     {
         Process = process;
@@ -32,11 +34,14 @@ internal sealed class LoopbackDaemon : IAsyncDisposable
 
     public Uri HttpBase { get; }
 
-    /// <summary>The daemon's <c>--data</c> and working directory (deleted on dispose).</summary>
+    /// <summary>The daemon's <c>--data</c> and working directory (deleted on dispose, unless a restarted daemon took it over).</summary>
     public string DataDirectory { get; }
 
     /// <summary>Result of the SIGTERM in <see cref="DisposeAsync"/> (null: it had to be killed).</summary>
     public (int ExitCode, TimeSpan Elapsed)? Termination { get; private set; }
+
+    /// <summary>The registry's SQLite file (<c>--data</c>/snomactors.db).</summary>
+    public string DatabaseFile => Path.Combine(DataDirectory, "data", "snomactors.db");
 
     /// <summary>The settings URL the default template gives for <paramref name="mac"/> (12 lower-case hex).</summary>
     public string SettingsUrl(string mac) => $"http://127.0.0.1:{HttpPort}/settings/{mac}.xml";
@@ -48,30 +53,86 @@ internal sealed class LoopbackDaemon : IAsyncDisposable
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var data = Directory.CreateTempSubdirectory("snomactors-e2e-").FullName;
-            var httpPort = FreeTcpPort();
-            string[] arguments =
-            [
-                "--no-multicast", "--sip-address", "127.0.0.1", "--sip-port", "0",
-                "--http-url", $"http://127.0.0.1:{httpPort}", "--data", Path.Combine(data, "data"),
-                .. extraArguments,
-            ];
-            var process = DaemonProcess.Start(arguments, data);
             try
             {
-                await process.WaitForSipBoundAsync(StartTimeout);
-                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-                var daemon = new LoopbackDaemon(process, data, httpPort);
-                await process.WaitForReadyAsync(http, daemon.HttpBase, StartTimeout);
-                return daemon;
+                return await StartReadyAsync(data, FreeTcpPort(), sipPort: 0, extraArguments);
             }
             catch (Exception e) when (e is InvalidOperationException or TimeoutException)
             {
                 last = e;
-                process.Dispose();
                 TryDelete(data);
             }
         }
         throw new InvalidOperationException("the daemon did not start (3 attempts)", last);
+    }
+
+    /// <summary>
+    /// Starts a new daemon on this one's SIP port, HTTP port and data directory, as a supervisor
+    /// would after a crash; this one must have ended (see <see cref="DaemonProcess.Kill"/>). The new
+    /// daemon takes over the data directory (deleted when it is disposed, not when this one is).
+    /// </summary>
+    public async Task<LoopbackDaemon> RestartAsync(params string[] extraArguments)
+    {
+        if (!Process.HasExited) throw new InvalidOperationException($"daemon {Process.Pid} still runs; stop or kill it first");
+        var restarted = await StartReadyAsync(DataDirectory, HttpPort, Sip.Port, extraArguments);
+        _ownsDataDirectory = false;
+        return restarted;
+    }
+
+    private static async Task<LoopbackDaemon> StartReadyAsync(string data, int httpPort, int sipPort, string[] extraArguments)
+    {
+        string[] arguments =
+        [
+            "--no-multicast", "--sip-address", "127.0.0.1", "--sip-port", sipPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--http-url", $"http://127.0.0.1:{httpPort}", "--data", Path.Combine(data, "data"),
+            .. extraArguments,
+        ];
+        var process = DaemonProcess.Start(arguments, data);
+        try
+        {
+            await process.WaitForSipBoundAsync(StartTimeout);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var daemon = new LoopbackDaemon(process, data, httpPort);
+            await process.WaitForReadyAsync(http, daemon.HttpBase, StartTimeout);
+            return daemon;
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        {
+            process.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>An HTTP client on the daemon's root carrying the admin token from its data directory.</summary>
+    public HttpClient AdminClient()
+    {
+        var http = new HttpClient { BaseAddress = HttpBase, Timeout = TimeSpan.FromSeconds(10) };
+        var tokenFile = Path.Combine(DataDirectory, "data", "admin-token");
+        if (File.Exists(tokenFile))
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", File.ReadAllText(tokenFile).Trim());
+        return http;
+    }
+
+    /// <summary>Uploads a general settings document, so that every phone's download is answered 200.</summary>
+    public async Task PutGeneralSettingsAsync()
+    {
+        using var http = AdminClient();
+        using var put = await http.PutAsync("/api/settings/general",
+            new StringContent("<?xml version=\"1.0\"?>\n<settings><phone-settings><http_user>{mac}</http_user></phone-settings></settings>\n",
+                System.Text.Encoding.UTF8, "application/xml"));
+        if (!put.IsSuccessStatusCode) throw new InvalidOperationException($"uploading the general settings: {(int)put.StatusCode}\n{Process.Describe()}");
+    }
+
+    /// <summary>The value of one unlabelled sample (or <c>name{labels}</c> spelled as exposed) from <c>/metrics</c>.</summary>
+    public async Task<long> MetricAsync(HttpClient http, string sample)
+    {
+        var text = await http.GetStringAsync(new Uri(HttpBase, "/metrics"));
+        foreach (var line in text.Split('\n'))
+        {
+            if (!line.StartsWith(sample + " ", StringComparison.Ordinal)) continue;
+            return (long)double.Parse(line[(sample.Length + 1)..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        throw new InvalidOperationException($"no sample '{sample}' in /metrics");
     }
 
     /// <summary>SIGTERM, wait up to 10 s (then SIGKILL), delete the temp directory.</summary>
@@ -84,7 +145,7 @@ internal sealed class LoopbackDaemon : IAsyncDisposable
         finally
         {
             Process.Dispose();
-            TryDelete(DataDirectory);
+            if (_ownsDataDirectory) TryDelete(DataDirectory);
         }
     }
 
