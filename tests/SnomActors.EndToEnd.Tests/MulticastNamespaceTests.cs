@@ -1,6 +1,7 @@
 using System.Net;
 using SnomActors.EndToEnd.Tests.Support;
 using SnomActors.Sip.Tests.Corpus;
+using SnomActors.Tests.Shared;
 
 namespace SnomActors.EndToEnd.Tests;
 

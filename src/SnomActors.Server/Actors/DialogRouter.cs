@@ -105,6 +105,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
     private readonly PnpMetrics _metrics;
     private readonly ProvisioningUrlResolver _urls;
     private readonly Overload.NewTransactionLimiter _limiter;
+    private readonly SipHeader[] _retryAfter;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, DialogEntry> _dialogs = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _callIds = new();
@@ -125,6 +126,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         _metrics = metrics;
         _urls = new ProvisioningUrlResolver(options);
         _limiter = new Overload.NewTransactionLimiter(options.RateLimits);
+        _retryAfter = [new SipHeader(HeaderNames.RetryAfter, options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))];
     }
 
     /// <summary>Props for the router; it creates its transport child through <paramref name="transportFactory"/>.</summary>
@@ -370,11 +372,8 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         if (request.Method == SipMethods.Ack) return; // never answered
         if (!_limiter.TryAdmit(origin.Source.Address, out var shedReason))
         {
-            // Beyond the token buckets: 503 with Retry-After on unicast, silence on multicast; always counted.
-            _metrics.ShedRequest(shedReason);
-            if (request.Method == SipMethods.Subscribe) _metrics.SubscribeOutcome(DeviceIdentityExtractor.Extract(request).Vendor, "shed");
-            SipReplies.Reply(_transport, _metrics, request, origin, 503,
-                extraHeaders: [new SipHeader(HeaderNames.RetryAfter, _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+            // Beyond the token buckets.
+            Shed(request, origin, shedReason);
             return;
         }
         // RFC 3261 §8.2.1: inspect the method first — 405 for one we know but do not serve, 501 otherwise.
@@ -419,6 +418,18 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
 
     private void OnNewSubscribe(SipRequest request, DatagramOrigin origin, DateTimeOffset receivedAt)
     {
+        // Overload first, before any per-request work (identity, validation, admission): shedding must
+        // stay cheap while it is all the router does. Draining sheds too (issue 5 item 5).
+        if (_draining)
+        {
+            Shed(request, origin, "shutting-down", "Shutting down");
+            return;
+        }
+        if (_dialogs.Count >= _options.MaxLiveDialogs)
+        {
+            Shed(request, origin, "dialog-cap");
+            return;
+        }
         // RFC 3261 §8.2 order: method → headers (URI scheme, Require) → content → method-specific.
         var device = DeviceIdentityExtractor.Extract(request);
         if (!request.RequestUri.IsSip)
@@ -480,23 +491,6 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
                 Reject(request, origin, device, 403, reason: "Device awaiting approval");
                 return;
         }
-        if (_draining)
-        {
-            _metrics.ShedRequest("shutting-down");
-            _metrics.SubscribeOutcome(device.Vendor, "shed");
-            SipReplies.Reply(_transport, _metrics, request, origin, 503, "Shutting down",
-                [new SipHeader(HeaderNames.RetryAfter, _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
-            return;
-        }
-        if (_dialogs.Count >= _options.MaxLiveDialogs)
-        {
-            _metrics.ShedRequest("dialog-cap");
-            _metrics.SubscribeOutcome(device.Vendor, "shed");
-            SipReplies.Reply(_transport, _metrics, request, origin, 503,
-                extraHeaders: [new SipHeader(HeaderNames.RetryAfter, _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
-            return;
-        }
-
         var url = _urls.Resolve(device, origin.Source.Address, origin.LocalAddress);
         var start = new SubscriptionDialog.Start(request, origin, receivedAt, device, url, _transport, _options, _metrics);
         var dialog = Context.ActorOf(Akka.Actor.Props.Create<SubscriptionDialog>(start));
@@ -505,6 +499,18 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         _callIds[dialog] = request.CallId;
         _metrics.DialogStarted();
         _metrics.SubscribeOutcome(device.Vendor, "accepted");
+    }
+
+    /// <summary>
+    /// Refuses a new transaction under overload: 503 with Retry-After on unicast, silence on multicast
+    /// (<see cref="SipReplies.Reply"/>); always counted, by reason and, for a SUBSCRIBE, by vendor
+    /// (the vendor alone: no full identity extraction on this path).
+    /// </summary>
+    private void Shed(SipRequest request, DatagramOrigin origin, string reason, string? reasonPhrase = null)
+    {
+        _metrics.ShedRequest(reason);
+        if (request.Method == SipMethods.Subscribe) _metrics.SubscribeOutcome(DeviceIdentityExtractor.VendorOf(request), "shed");
+        SipReplies.Reply(_transport, _metrics, request, origin, 503, reasonPhrase, _retryAfter);
     }
 
     private static bool AcceptsUrl(string mediaRange)

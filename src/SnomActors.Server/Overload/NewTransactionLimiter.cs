@@ -1,5 +1,4 @@
 using System.Net;
-using System.Threading.RateLimiting;
 
 namespace SnomActors.Server.Overload;
 
@@ -23,9 +22,12 @@ public sealed record RateLimitOptions(
 
 /// <summary>
 /// Admits or sheds new transactions (a SUBSCRIBE that would start a dialog, or a request we would
-/// answer statelessly) per source IP and globally, never blocking. Buckets are
-/// <see cref="TokenBucketRateLimiter"/>s with manual replenishment driven by the router's timer, so
-/// the limits run in the actor system's (possibly virtual) time and tests are deterministic.
+/// answer statelessly) per source IP and globally, never blocking. Token buckets refilled only by
+/// <see cref="Replenish"/>, which the router's timer calls every <see cref="Tick"/>: the limits run in
+/// the actor system's (possibly virtual) time and tests are deterministic. Not
+/// <see cref="System.Threading.RateLimiting.TokenBucketRateLimiter"/>: its manual
+/// <c>TryReplenish</c> adds tokens for the Stopwatch time since the previous call (measured on .NET
+/// 10.0.12), so virtual ticks added nothing and a rate below one token per tick ran at one per tick.
 /// Owned by one actor: not thread-safe by design.
 /// </summary>
 public sealed class NewTransactionLimiter : IDisposable
@@ -41,7 +43,7 @@ public sealed class NewTransactionLimiter : IDisposable
     public NewTransactionLimiter(RateLimitOptions options)
     {
         _options = options;
-        if (options.GlobalPerSecond > 0) _global = Create(options.GlobalPerSecond, options.GlobalBurst);
+        if (options.GlobalPerSecond > 0) _global = new Bucket(options.GlobalPerSecond, options.GlobalBurst);
     }
 
     /// <summary>Per-source buckets currently tracked.</summary>
@@ -53,32 +55,21 @@ public sealed class NewTransactionLimiter : IDisposable
         reason = "";
         if (_options.PerSourcePerSecond > 0 && !(_options.ExemptLoopback && IPAddress.IsLoopback(source)))
         {
-            if (!_perSource.TryGetValue(source, out var bucket))
+            if (!_perSource.TryGetValue(source, out var bucket) && _perSource.Count < _options.MaxTrackedSources)
             {
-                if (_perSource.Count < _options.MaxTrackedSources)
-                {
-                    bucket = Create(_options.PerSourcePerSecond, _options.PerSourceBurst);
-                    _perSource[source] = bucket;
-                }
+                bucket = new Bucket(_options.PerSourcePerSecond, _options.PerSourceBurst);
+                _perSource[source] = bucket;
             }
-            if (bucket is not null)
+            if (bucket is not null && !bucket.TryTake())
             {
-                using var lease = bucket.Limiter.AttemptAcquire();
-                if (!lease.IsAcquired)
-                {
-                    reason = "rate-per-source";
-                    return false;
-                }
-            }
-        }
-        if (_global is not null)
-        {
-            using var lease = _global.Limiter.AttemptAcquire();
-            if (!lease.IsAcquired)
-            {
-                reason = "rate-global";
+                reason = "rate-per-source";
                 return false;
             }
+        }
+        if (_global is not null && !_global.TryTake())
+        {
+            reason = "rate-global";
+            return false;
         }
         return true;
     }
@@ -86,55 +77,38 @@ public sealed class NewTransactionLimiter : IDisposable
     /// <summary>Adds one tick's tokens to every bucket and forgets sources whose bucket is full again.</summary>
     public void Replenish()
     {
-        _global?.TryReplenish();
+        _global?.Refill();
         _idle.Clear();
         foreach (var (source, bucket) in _perSource)
         {
-            bucket.TryReplenish();
-            if (bucket.Limiter.GetStatistics()?.CurrentAvailablePermits >= _options.PerSourceBurst) _idle.Add(source);
+            bucket.Refill();
+            if (bucket.IsFull) _idle.Add(source);
         }
-        foreach (var source in _idle)
-        {
-            _perSource.Remove(source, out var bucket);
-            bucket?.Limiter.Dispose();
-        }
+        foreach (var source in _idle) _perSource.Remove(source);
     }
 
-    private static Bucket Create(double perSecond, int burst)
-    {
-        // Rates below one token per tick add one token every few ticks instead.
-        var tokensPerTick = perSecond * Tick.TotalSeconds;
-        var perTick = tokensPerTick >= 1 ? (int)Math.Round(tokensPerTick) : 1;
-        var ticksPerRefill = tokensPerTick >= 1 ? 1 : (int)Math.Ceiling(1 / tokensPerTick);
-        var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = Math.Max(1, burst),
-            TokensPerPeriod = perTick,
-            ReplenishmentPeriod = Tick,
-            AutoReplenishment = false,
-            QueueLimit = 0,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        });
-        return new Bucket(limiter, ticksPerRefill);
-    }
+    public void Dispose() => _perSource.Clear();
 
-    private sealed class Bucket(TokenBucketRateLimiter limiter, int ticksPerRefill)
+    /// <summary>
+    /// A token bucket counted in thousandths of a token, so that any rate adds an exact amount per tick
+    /// (1/s: a whole token every ten ticks) without floating-point drift.
+    /// </summary>
+    private sealed class Bucket(double perSecond, int burst)
     {
-        private int _ticks;
-        public TokenBucketRateLimiter Limiter => limiter;
+        private const long Scale = 1000;
+        private readonly long _capacity = Math.Max(1, burst) * Scale;
+        private readonly long _perTick = Math.Max(1, (long)Math.Round(perSecond * Tick.TotalSeconds * Scale));
+        private long _tokens = Math.Max(1, burst) * Scale;
 
-        public void TryReplenish()
+        public bool IsFull => _tokens >= _capacity;
+
+        public bool TryTake()
         {
-            if (++_ticks < ticksPerRefill) return;
-            _ticks = 0;
-            limiter.TryReplenish();
+            if (_tokens < Scale) return false;
+            _tokens -= Scale;
+            return true;
         }
-    }
 
-    public void Dispose()
-    {
-        _global?.Limiter.Dispose();
-        foreach (var bucket in _perSource.Values) bucket.Limiter.Dispose();
-        _perSource.Clear();
+        public void Refill() => _tokens = Math.Min(_capacity, _tokens + _perTick);
     }
 }

@@ -28,6 +28,21 @@ public static class DeviceIdentityExtractor
         return new DeviceIdentity(mac, vendor, model, version, ua, profileType);
     }
 
+    /// <summary>
+    /// Only the vendor, as <see cref="Extract"/> finds it (same precedence), for the overload path that
+    /// sheds a request and merely labels the count: no User-Agent split, no model or version, and the
+    /// MAC searched only when nothing else names the vendor.
+    /// </summary>
+    public static string VendorOf(SipRequest request)
+    {
+        var ev = request.Event;
+        return VendorFromText(Clean(ev?.Parameters["vendor"] ?? ev?.Parameters["vender"]))
+            ?? VendorFromText(Clean(ev?.Parameters["model"]))
+            ?? VendorFromText(request.UserAgent)
+            ?? VendorFromOui(FindMac(request))
+            ?? Vendors.Unknown;
+    }
+
     /// <summary>Finds the MAC in the places phones put it, or null.</summary>
     public static string? FindMac(SipRequest request)
     {

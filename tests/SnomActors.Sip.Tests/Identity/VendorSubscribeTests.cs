@@ -42,6 +42,25 @@ public sealed class VendorSubscribeTests
         Assert.Equal(sample.Mac.Length == 0 ? null : sample.Mac[..6], identity.Oui);
     }
 
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void The_vendor_alone_is_the_vendor_of_the_full_extraction(string file)
+    {
+        var request = Wire.ParseRequest(Sample(file).Bytes);
+        Assert.Equal(DeviceIdentityExtractor.Extract(request).Vendor, DeviceIdentityExtractor.VendorOf(request));
+    }
+
+    [Theory]
+    [InlineData("Event: ua-profile;profile-type=\"device\";vendor=\"OEM\";model=\"OEM\";version=\"7.1.30\"", "User-Agent: snom320-SIP 7.1.30")]
+    [InlineData("Event: ua-profile", "User-Agent: Yealink W52P 25.81.0.10")]
+    [InlineData("Event: ua-profile;model=\"KX-UT123\"", "User-Agent: ")]
+    [InlineData("Event: ua-profile", "User-Agent:  ")]
+    public void The_vendor_alone_follows_the_same_precedence_as_the_full_extraction(string eventRow, string userAgentRow)
+    {
+        var request = Wire.ParseRequest(Wire.Subscribe(("Event", eventRow), ("Accept", userAgentRow)));
+        Assert.Equal(DeviceIdentityExtractor.Extract(request).Vendor, DeviceIdentityExtractor.VendorOf(request));
+    }
+
     [Fact]
     public void A_snom_7_1_subscribe_with_oem_placeholders_takes_vendor_and_model_from_the_user_agent()
     {

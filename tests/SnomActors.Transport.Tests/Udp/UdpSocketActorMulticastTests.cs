@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
+using SnomActors.Tests.Shared;
 using SnomActors.Transport.Udp;
 using Xunit.Abstractions;
 
@@ -26,7 +27,7 @@ public sealed class UdpSocketActorMulticastTests : TestKit, IDisposable
     public UdpSocketActorMulticastTests(ITestOutputHelper output) : base(output: output)
     {
         _output = output;
-        _namespaces = NamespacePair.TryCreate(out var reason);
+        _namespaces = NamespacePair.TryCreate(out var reason, link: false);
         if (_namespaces is null) _output.WriteLine($"SKIPPED: {reason}");
     }
 
@@ -43,14 +44,14 @@ public sealed class UdpSocketActorMulticastTests : TestKit, IDisposable
         Assert.Equal([ns.ServerLink], bound.MulticastInterfaces);
 
         var phone = PhoneSocket(ns);
-        var subscribe = Subscribe("224.0.1.75");
+        var subscribe = Subscribe(ns, "224.0.1.75");
         phone.SendTo(subscribe, new IPEndPoint(Group, 5060));
 
         var received = ExpectMsg<SipTransport.Received>(Wait);
         Assert.Equal(subscribe, received.Data);
         Assert.True(received.Origin.ViaMulticast);
         Assert.Equal(phone.LocalEndPoint, received.Origin.Source);
-        Assert.Equal(IPAddress.Parse(NamespacePair.ServerAddress), received.Origin.LocalAddress);
+        Assert.Equal(ns.ServerAddress, received.Origin.LocalAddress);
         Assert.Equal(NamespacePair.IndexOf(ns.Server, ns.ServerLink), received.Origin.InterfaceIndex);
         Assert.Equal(1, _counters.DatagramsReceivedMulticast);
 
@@ -58,13 +59,13 @@ public sealed class UdpSocketActorMulticastTests : TestKit, IDisposable
         transport.Tell(new SipTransport.Send(ok, received.Origin.Source, received.Origin.LocalAddress));
         var (reply, from) = ReceiveOn(phone);
         Assert.Equal(ok, reply);
-        Assert.Equal(new IPEndPoint(IPAddress.Parse(NamespacePair.ServerAddress), 5060), from);
+        Assert.Equal(new IPEndPoint(ns.ServerAddress, 5060), from);
 
         // The phone's 200 to our NOTIFY comes by unicast to the same socket.
-        phone.SendTo("SIP/2.0 200 OK\r\n\r\n"u8.ToArray(), new IPEndPoint(IPAddress.Parse(NamespacePair.ServerAddress), 5060));
+        phone.SendTo("SIP/2.0 200 OK\r\n\r\n"u8.ToArray(), new IPEndPoint(ns.ServerAddress, 5060));
         var unicast = ExpectMsg<SipTransport.Received>(Wait);
         Assert.False(unicast.Origin.ViaMulticast);
-        Assert.Equal(IPAddress.Parse(NamespacePair.ServerAddress), unicast.Origin.LocalAddress);
+        Assert.Equal(ns.ServerAddress, unicast.Origin.LocalAddress);
     }
 
     [Fact]
@@ -72,7 +73,7 @@ public sealed class UdpSocketActorMulticastTests : TestKit, IDisposable
     {
         if (_namespaces is not { } ns) return;
         ns.Link();
-        var server = IPAddress.Parse(NamespacePair.ServerAddress);
+        var server = ns.ServerAddress;
         var options = new UdpTransportOptions { BindAddress = server, Port = 5062, MulticastInterfaces = [ns.ServerLink] };
         var transport = Sys.ActorOf(UdpSocketActor.PropsWithBackoff(options, TestActor, _counters, new NamespaceSocketFactory(ns.Server)));
 
@@ -80,12 +81,12 @@ public sealed class UdpSocketActorMulticastTests : TestKit, IDisposable
         Assert.Equal([new IPEndPoint(server, 5062), new IPEndPoint(Group, 5062)], bound.LocalEndpoints);
 
         var phone = PhoneSocket(ns);
-        phone.SendTo(Subscribe("224.0.1.75"), new IPEndPoint(Group, 5062));
+        phone.SendTo(Subscribe(ns, "224.0.1.75"), new IPEndPoint(Group, 5062));
         var multicast = ExpectMsg<SipTransport.Received>(Wait);
         Assert.True(multicast.Origin.ViaMulticast);
         Assert.Equal(server, multicast.Origin.LocalAddress);
 
-        phone.SendTo(Subscribe(NamespacePair.ServerAddress), new IPEndPoint(server, 5062));
+        phone.SendTo(Subscribe(ns, ns.ServerAddress.ToString()), new IPEndPoint(server, 5062));
         var unicast = ExpectMsg<SipTransport.Received>(Wait);
         Assert.False(unicast.Origin.ViaMulticast);
 
@@ -115,7 +116,7 @@ public sealed class UdpSocketActorMulticastTests : TestKit, IDisposable
         var bound = ExpectMsg<SipTransport.Bound>(Wait);
         Assert.Equal([ns.ServerLink], bound.MulticastInterfaces);
         var phone = PhoneSocket(ns);
-        phone.SendTo(Subscribe("224.0.1.75"), new IPEndPoint(Group, 5064));
+        phone.SendTo(Subscribe(ns, "224.0.1.75"), new IPEndPoint(Group, 5064));
         Assert.True(ExpectMsg<SipTransport.Received>(Wait).Origin.ViaMulticast);
     }
 
@@ -141,31 +142,31 @@ public sealed class UdpSocketActorMulticastTests : TestKit, IDisposable
         var newIndex = NamespacePair.IndexOf(ns.Server, ns.ServerLink);
         Assert.NotEqual(oldIndex, newIndex);
         var phone = PhoneSocket(ns);
-        phone.SendTo(Subscribe("224.0.1.75"), new IPEndPoint(Group, 5066));
+        phone.SendTo(Subscribe(ns, "224.0.1.75"), new IPEndPoint(Group, 5066));
         var received = ExpectMsg<SipTransport.Received>(Wait);
         Assert.True(received.Origin.ViaMulticast);
         Assert.Equal(newIndex, received.Origin.InterfaceIndex);
-        Assert.Equal(IPAddress.Parse(NamespacePair.ServerAddress), received.Origin.LocalAddress);
+        Assert.Equal(ns.ServerAddress, received.Origin.LocalAddress);
         transport.Tell(new SipTransport.Send("SIP/2.0 200 OK\r\n\r\n"u8.ToArray(), received.Origin.Source, null));
-        Assert.Equal(new IPEndPoint(IPAddress.Parse(NamespacePair.ServerAddress), 5066), ReceiveOn(phone).From);
+        Assert.Equal(new IPEndPoint(ns.ServerAddress, 5066), ReceiveOn(phone).From);
     }
 
     private Socket PhoneSocket(NamespacePair ns)
     {
-        var socket = new NamespaceSocketFactory(ns.Phone).CreateUdpSocket();
+        var socket = ns.PhoneUdpSocket();
         _sockets.Add(socket);
         socket.ReceiveTimeout = 5000;
-        var phone = IPAddress.Parse(NamespacePair.PhoneAddress);
+        var phone = ns.PhoneAddress;
         socket.Bind(new IPEndPoint(phone, 0));
         socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, phone.GetAddressBytes());
         return socket;
     }
 
-    private static byte[] Subscribe(string requestHost) => Encoding.ASCII.GetBytes(
+    private static byte[] Subscribe(NamespacePair ns, string requestHost) => Encoding.ASCII.GetBytes(
         $"SUBSCRIBE sip:MAC%3a000413000001@{requestHost} SIP/2.0\r\n" +
-        $"Via: SIP/2.0/UDP {NamespacePair.PhoneAddress}:5060;branch=z9hG4bK-1;rport\r\n" +
+        $"Via: SIP/2.0/UDP {ns.PhoneAddress}:5060;branch=z9hG4bK-1;rport\r\n" +
         "From: <sip:MAC%3a000413000001@224.0.1.75>;tag=1\r\nTo: <sip:MAC%3a000413000001@224.0.1.75>\r\n" +
-        "Call-ID: 1@10.75.0.2\r\nCSeq: 1 SUBSCRIBE\r\nEvent: ua-profile;profile-type=\"device\";vendor=\"snom\";model=\"snom360\";version=\"8.7.3.25\"\r\n" +
+        $"Call-ID: 1@{ns.PhoneAddress}\r\nCSeq: 1 SUBSCRIBE\r\nEvent: ua-profile;profile-type=\"device\";vendor=\"snom\";model=\"snom360\";version=\"8.7.3.25\"\r\n" +
         "Expires: 0\r\nContent-Length: 0\r\n\r\n");
 
     private static (byte[] Data, IPEndPoint From) ReceiveOn(Socket socket)

@@ -3,10 +3,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace SnomActors.EndToEnd.Tests.Support;
+// One copy, compiled into each test project that needs it (linked from its csproj), so that every
+// test project still builds on its own.
+namespace SnomActors.Tests.Shared;
 
 /// <summary>
-/// A "server" and a "phone" network namespace joined by a veth pair (testing.md recipe), so that
+/// A "server" and a "phone" network namespace, joined by a veth pair (testing.md recipe), so that
 /// multicast never touches the machine's own network: <c>pnp-srv-PID-N</c> / <c>pnp-phone-PID-N</c>,
 /// 10.75.X.1/24 and 10.75.X.2/24, 224.0.0.0/4 routed on each veth. Deleted on dispose (stop any
 /// process inside first: deleting a namespace does not stop them).
@@ -49,8 +51,11 @@ internal sealed class NamespacePair : IDisposable
     /// </summary>
     public IReadOnlyList<IPAddress> ExtraPhoneAddresses { get; }
 
-    /// <summary>Creates both namespaces and the link, or returns null with the reason when the machine forbids it.</summary>
-    public static NamespacePair? TryCreate(out string reason)
+    /// <summary>
+    /// Creates both namespaces (loopback up) and, unless <paramref name="link"/> is false, the veth
+    /// pair between them; or returns null with the reason when the machine forbids it.
+    /// </summary>
+    public static NamespacePair? TryCreate(out string reason, bool link = true)
     {
         var pair = new NamespacePair(Environment.ProcessId, Interlocked.Increment(ref _instances));
         try
@@ -59,14 +64,7 @@ internal sealed class NamespacePair : IDisposable
             Ip($"netns add {pair.Phone}");
             Ip($"-n {pair.Server} link set lo up");
             Ip($"-n {pair.Phone} link set lo up");
-            Ip($"link add {pair.ServerLink} netns {pair.Server} type veth peer name {pair.PhoneLink} netns {pair.Phone}");
-            Ip($"-n {pair.Server} addr add {pair.ServerAddress}/24 dev {pair.ServerLink}");
-            Ip($"-n {pair.Phone} addr add {pair.PhoneAddress}/24 dev {pair.PhoneLink}");
-            foreach (var extra in pair.ExtraPhoneAddresses) Ip($"-n {pair.Phone} addr add {extra}/24 dev {pair.PhoneLink}");
-            Ip($"-n {pair.Server} link set {pair.ServerLink} up");
-            Ip($"-n {pair.Phone} link set {pair.PhoneLink} up");
-            Ip($"-n {pair.Server} route add 224.0.0.0/4 dev {pair.ServerLink}");
-            Ip($"-n {pair.Phone} route add 224.0.0.0/4 dev {pair.PhoneLink}");
+            if (link) pair.Link();
             reason = "";
             return pair;
         }
@@ -76,6 +74,29 @@ internal sealed class NamespacePair : IDisposable
             reason = $"network namespaces unavailable here (run as root with iproute2 to include this test): {e.Message}";
             return null;
         }
+    }
+
+    /// <summary>Adds the veth pair: addresses on both ends (and the extra phone addresses), both up, 224.0.0.0/4 routed on each.</summary>
+    public void Link()
+    {
+        Ip($"link add {ServerLink} netns {Server} type veth peer name {PhoneLink} netns {Phone}");
+        Ip($"-n {Server} addr add {ServerAddress}/24 dev {ServerLink}");
+        Ip($"-n {Phone} addr add {PhoneAddress}/24 dev {PhoneLink}");
+        foreach (var extra in ExtraPhoneAddresses) Ip($"-n {Phone} addr add {extra}/24 dev {PhoneLink}");
+        Ip($"-n {Server} link set {ServerLink} up");
+        Ip($"-n {Phone} link set {PhoneLink} up");
+        Ip($"-n {Server} route add 224.0.0.0/4 dev {ServerLink}");
+        Ip($"-n {Phone} route add 224.0.0.0/4 dev {PhoneLink}");
+    }
+
+    /// <summary>Deletes the veth pair (both ends, their addresses and routes).</summary>
+    public void Unlink() => Ip($"-n {Server} link del {ServerLink}");
+
+    /// <summary>The interface index of <paramref name="link"/> in <paramref name="ns"/>, read from iproute2 ("5: name@if4: ...").</summary>
+    public static int IndexOf(string ns, string link)
+    {
+        var line = Ip($"-n {ns} -o link show dev {link}");
+        return int.Parse(line[..line.IndexOf(':')], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>A UDP socket created inside the phone namespace (unbound).</summary>
@@ -140,8 +161,8 @@ internal sealed class NamespacePair : IDisposable
 
 /// <summary>
 /// Runs a function on a short-lived thread that has entered a network namespace with setns(2): a
-/// socket keeps the namespace it was created in, whichever thread uses it later, so the test needs
-/// no helper process (same technique as SnomActors.Transport.Tests' NamespaceSocketFactory).
+/// socket keeps the namespace it was created in, whichever thread uses it later, so the tests need
+/// no helper process.
 /// </summary>
 internal static class NamespaceThread
 {
@@ -175,7 +196,7 @@ internal static class NamespaceThread
     }
 
     [DllImport("libc", SetLastError = true)]
-#pragma warning disable SYSLIB1054 // DllImport keeps the test project free of AllowUnsafeBlocks.
+#pragma warning disable SYSLIB1054 // DllImport keeps the test projects free of AllowUnsafeBlocks.
     private static extern int setns(int fd, int nstype);
 #pragma warning restore SYSLIB1054
 }
