@@ -100,7 +100,7 @@ public sealed class DaemonLifecycleTests
 
             var watch = Stopwatch.StartNew();
             phone.Answer(copy);
-            // Timer K (T4 = 5 s) ends the answered transaction; then the host stops.
+            // The answer ends the last dialog, the drain is over, and the host stops.
             var exit = await daemon.Process.WaitForExitAsync(TimeSpan.FromSeconds(15));
             Assert.True(exit is not null, $"the daemon still ran 15 s after its last NOTIFY was answered\n{daemon.Process.Describe()}");
             Assert.Equal(0, exit);

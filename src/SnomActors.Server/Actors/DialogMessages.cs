@@ -23,8 +23,8 @@ public static class DialogMessages
     }
 
     /// <summary>
-    /// Graceful shutdown: a dialog whose NOTIFY transaction is already complete ends now instead of
-    /// waiting out Timer K; one still in Trying/Proceeding ends as soon as it gets its final response.
+    /// Graceful shutdown: the router sends no new work; a dialog still in Trying/Proceeding ends as
+    /// soon as its NOTIFY gets its final response (or Timer F), as it always does.
     /// </summary>
     public sealed record Drain
     {

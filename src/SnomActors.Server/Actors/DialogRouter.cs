@@ -112,6 +112,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
     private readonly Dictionary<string, CompletedTransaction> _completed = new(StringComparer.Ordinal);
     private readonly Queue<(string CallId, DateTimeOffset ExpiresAt)> _completedExpiry = new();
     private readonly HashSet<IActorRef> _reattaching = [];
+    private readonly HashSet<IActorRef> _watched = [];
     private readonly Queue<SipTransport.Received> _heldDuringReattach = new();
     private IActorRef _transport = ActorRefs.Nobody;
     private SipTransport.Bound? _binding;
@@ -142,8 +143,28 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
     /// (architecture.md). The transport child has its own back-off supervisor inside; if it ever
     /// stops, the router recreates it on Terminated.
     /// </summary>
-    protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(_ => Directive.Stop);
+    protected override SupervisorStrategy SupervisorStrategy() => new DialogSupervision(OnChildFailed);
+
+    /// <summary>
+    /// Stops a failing child and tells the router which one failed. Dialogs are not death-watched:
+    /// a dialog that ends normally says so with <see cref="DialogMessages.Completed"/>, and one that
+    /// fails is reported here, in the router's own context, while supervision handles it — which
+    /// saves the Watch and Unwatch system messages for each of the thousands of dialogs of a storm.
+    /// </summary>
+    private sealed class DialogSupervision(Action<IActorRef> onFailed) : OneForOneStrategy(_ => Directive.Stop)
+    {
+        public override void ProcessFailure(IActorContext context, bool restart, IActorRef child, Exception cause,
+            Akka.Actor.Internal.ChildRestartStats stats, IReadOnlyCollection<Akka.Actor.Internal.ChildRestartStats> children)
+        {
+            onFailed(child);
+            base.ProcessFailure(context, restart, child, cause, stats, children);
+        }
+    }
+
+    private void OnChildFailed(IActorRef child)
+    {
+        if (!child.Equals(_transport)) OnTerminated(child);
+    }
 
     protected override void PreStart()
     {
@@ -172,6 +193,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         {
             if (child.Equals(_transport)) continue;
             Context.Watch(child);
+            _watched.Add(child);
             child.Tell(DialogMessages.Reattach.Instance);
             _reattaching.Add(child);
         }
@@ -493,8 +515,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         }
         var url = _urls.Resolve(device, origin.Source.Address, origin.LocalAddress);
         var start = new SubscriptionDialog.Start(request, origin, receivedAt, device, url, _transport, _options, _metrics);
-        var dialog = Context.ActorOf(Akka.Actor.Props.Create<SubscriptionDialog>(start));
-        Context.Watch(dialog);
+        var dialog = Context.ActorOf(SubscriptionDialog.Props(start));
         _dialogs[request.CallId] = new DialogEntry(dialog, device.Mac);
         _callIds[dialog] = request.CallId;
         _metrics.DialogStarted();
@@ -566,8 +587,8 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             _dialogs.Remove(completed.CallId);
             _metrics.DialogEnded(crashed: false);
         }
-        _callIds.Remove(Sender);
-        Context.Unwatch(Sender);
+        // Only check-sync transactions and dialogs re-attached after a restart are watched.
+        if (_callIds.Remove(Sender) && _watched.Remove(Sender)) Context.Unwatch(Sender);
         CheckDrained();
         if (completed.TimerJExpiresAt <= Now) return;
         _completed[completed.CallId] = new CompletedTransaction(completed.LocalTag, completed.TransactionKey, completed.LocalAddress, completed.TimerJExpiresAt);
@@ -583,6 +604,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             Context.Watch(_transport);
             return;
         }
+        _watched.Remove(actor);
         if (!_callIds.Remove(actor, out var callId)) return;
         if (_dialogs.TryGetValue(callId, out var entry) && entry.Dialog.Equals(actor))
         {
@@ -618,6 +640,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             _transport, request.ReplyTo, callId, _options.Timers, _metrics);
         var transaction = Context.ActorOf(Akka.Actor.Props.Create<CheckSyncTransaction>(start));
         Context.Watch(transaction);
+        _watched.Add(transaction);
         _dialogs[callId] = new DialogEntry(transaction, request.Mac);
         _callIds[transaction] = callId;
         _metrics.DialogStarted();

@@ -4,6 +4,7 @@ using SnomActors.Server.Config;
 using SnomActors.Server.Messages;
 using SnomActors.Server.Metrics;
 using SnomActors.Sip.Building;
+using SnomActors.Sip.Headers;
 using SnomActors.Sip.Identity;
 using SnomActors.Sip.Messages;
 using SnomActors.Transport;
@@ -16,11 +17,14 @@ namespace SnomActors.Server.Actors;
 /// URL. Created by the <see cref="DialogRouter"/> per Call-ID; stopped, never restarted, when done.
 /// </summary>
 /// <remarks>
-/// States of the NOTIFY transaction: Trying → (1xx) Proceeding → (final) Completed → (Timer K) done,
-/// or Trying/Proceeding → (Timer F) done with a timeout. Independently, the SUBSCRIBE server
-/// transaction stays Completed for Timer J, re-sending the identical 200 to retransmissions; if the
-/// NOTIFY finishes first, the router takes over that duty (see <see cref="DialogMessages.Completed"/>)
-/// so that a finished dialog costs a few bytes instead of an actor.
+/// States of the NOTIFY transaction: Trying → (1xx) Proceeding → (final response or Timer F) done.
+/// The dialog stops at the final response: RFC 3261 §17.1.2.2 Completed only absorbs retransmitted
+/// responses for Timer K, and a response for a Call-ID with no dialog is discarded by the router
+/// (§18.1.2) — the same behaviour, without keeping an actor and a timer alive for T4. Likewise the
+/// SUBSCRIBE server transaction stays Completed for Timer J, re-sending the identical 200 to
+/// retransmissions; the router takes over that duty when the dialog stops (see
+/// <see cref="DialogMessages.Completed"/>), so that a finished exchange costs a few bytes instead of
+/// an actor. Timer J is a deadline compared on demand, not a scheduled message.
 /// </remarks>
 public sealed class SubscriptionDialog : UntypedActor, IWithTimers
 {
@@ -45,62 +49,122 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         public static readonly TimerF Instance = new();
     }
 
-    private sealed record TimerJ
+    /// <summary>
+    /// Creates dialogs with a plain constructor call: <c>Props.Create&lt;T&gt;(args)</c> finds the
+    /// constructor by reflection for every phone, which showed up in boot-storm profiles.
+    /// </summary>
+    /// <remarks>
+    /// It hands the <see cref="Start"/> over once: Props live as long as the actor, and the parsed
+    /// SUBSCRIBE should not. A restarted incarnation is created empty and gets its state by
+    /// <see cref="Handoff"/> from the previous one.
+    /// </remarks>
+    private sealed class Producer(Start start) : IIndirectActorProducer
     {
-        public static readonly TimerJ Instance = new();
+        private Start? _start = start;
+        private readonly string _callId = start.Subscribe.CallId;
+        private readonly DeviceIdentity _device = start.Device;
+
+        public Type ActorType => typeof(SubscriptionDialog);
+
+        public ActorBase Produce()
+        {
+            var first = _start;
+            _start = null;
+            return first is null ? new SubscriptionDialog(_callId, _device) : new SubscriptionDialog(first);
+        }
+
+        public void Release(ActorBase actor)
+        {
+        }
     }
 
-    private sealed record TimerK
-    {
-        public static readonly TimerK Instance = new();
-    }
-
-    private readonly Start _start;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly SipTimers _timers;
+    // The first SUBSCRIBE is needed only until PreStart has answered it; what the rest of the
+    // dialog needs of it is copied into fields, so that a dialog waiting out Timer F for a silent
+    // phone does not keep the parsed datagram alive.
+    private Start? _start;
+    private string _callId = "";
+    private DeviceIdentity _device = null!;
+    private DatagramOrigin _origin = null!;
+    private DateTimeOffset _receivedAt;
+    private string _provisioningUrl = "";
+    private IActorRef _transport = ActorRefs.Nobody;
+    private PnpOptions _options = null!;
+    private PnpMetrics _metrics = null!;
+    private SipTimers _timers = null!;
+    private ILoggingAdapter? _log;
     private string _localTag = SipIdentifiers.NewTag();
     private string _notifyBranch = SipIdentifiers.NewBranch();
-    private readonly string _transactionKey;
+    private string _transactionKey = "";
+    private string? _subscribeBranch;
+    private string? _subscribeFromTag;
+    private CSeqHeader _subscribeCSeq;
     private byte[] _ok = [];
     private byte[] _notify = [];
     private System.Net.IPEndPoint _okDestination = null!;
     private NotifierDialog _dialog = null!;
     private TimeSpan _timerE;
     private DateTimeOffset _timerJExpiresAt;
-    private bool _timerJExpired;
     private UntypedReceive _phase;
     private readonly Dictionary<string, (object Message, DateTimeOffset Due)> _armed = new(StringComparer.Ordinal);
     private readonly Queue<object> _heldUntilHandoff = new();
-    private bool _draining;
 
+    /// <summary>A restarted incarnation: it knows who it is and awaits the rest by <see cref="Handoff"/>.</summary>
+    private SubscriptionDialog(string callId, DeviceIdentity device)
+    {
+        _phase = OnReceive;
+        _callId = callId;
+        _device = device;
+    }
+
+    /// <summary>A dialog for <paramref name="start"/>.</summary>
     public SubscriptionDialog(Start start)
     {
         _phase = OnReceive;
         _start = start;
+        _callId = start.Subscribe.CallId;
+        _device = start.Device;
+        _origin = start.Origin;
+        _receivedAt = start.ReceivedAt;
+        _provisioningUrl = start.ProvisioningUrl;
+        _transport = start.Transport;
+        _options = start.Options;
+        _metrics = start.Metrics;
         _timers = start.Options.Timers;
-        _transactionKey = ServerTransactionKey.For(start.Subscribe);
     }
+
+    /// <summary>Props of the dialog for <paramref name="start"/>.</summary>
+    public static Props Props(Start start) => Akka.Actor.Props.CreateBy(new Producer(start));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private string? Mac => _start.Device.Mac;
-    private string CallId => _start.Subscribe.CallId;
+    private string? Mac => _device.Mac;
+    private string CallId => _callId;
     private DateTimeOffset Now => Context.System.Scheduler.Now;
+    private ILoggingAdapter Log => _log ??= Context.GetLogger();
+
+    /// <summary>RFC 3261 §17.2.2: after Timer J the SUBSCRIBE server transaction is gone.</summary>
+    private bool TimerJExpired => Now >= _timerJExpiresAt;
 
     protected override void PreStart()
     {
-        var subscribe = _start.Subscribe;
-        var origin = _start.Origin;
-        var contact = $"sip:{FormatHost(origin.LocalAddress)}:{_start.Options.SipPort}";
+        if (_start is not { } start) return; // a restarted instance: its state comes by Handoff
+        _start = null;
+        var subscribe = start.Subscribe;
+        _transactionKey = ServerTransactionKey.For(subscribe);
+        _subscribeBranch = subscribe.TopVia.Branch;
+        _subscribeFromTag = subscribe.From.Tag;
+        _subscribeCSeq = subscribe.CSeq;
+        var origin = _origin;
+        var contact = $"sip:{FormatHost(origin.LocalAddress)}:{_options.SipPort}";
         var events = Context.System.EventStream;
-        events.Publish(new SubscribeSeen(CallId, _start.Device, origin.Source, origin.ViaMulticast, _start.ReceivedAt));
+        events.Publish(new SubscribeSeen(CallId, _device, origin.Source, origin.ViaMulticast, _receivedAt));
 
         // RFC 6665 §3.1.1 / protocol.md §1.1: 200 with our To-tag, Contact, Expires 0 (a one-time fetch).
-        _ok = Build200(subscribe, origin, _localTag, contact, _start.Options);
+        _ok = Build200(subscribe, origin, _localTag, contact, _options);
         _okDestination = ResponseRouting.ResponseDestination(subscribe.TopVia, origin.Source);
         Send(_ok, _okDestination, SentDatagram.Response);
-        _start.Metrics.ResponseSent(200);
-        _start.Metrics.SubscribeToOk.Observe(Now - _start.ReceivedAt);
+        _metrics.ResponseSent(200);
+        _metrics.SubscribeToOk.Observe(Now - _receivedAt);
         events.Publish(new SubscribeAnswered(CallId, Mac, Now));
 
         // RFC 6665 §4.2.1.2: the NOTIFY follows the 2xx immediately, on the dialog the 200 created.
@@ -110,25 +174,24 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
             // A Contact naming another host would make us a reflector (RFC 6665 §6.3 amplification):
             // anyone could forge a SUBSCRIBE to aim up to 11 NOTIFYs at a third party. The Request-URI
             // stays the Contact (the dialog's remote target); the datagrams go to the host that asked.
-            _log.Warning("Dialog {0}: Contact host {1} is not the source {2}; sending the NOTIFY to the source",
+            Log.Warning("Dialog {0}: Contact host {1} is not the source {2}; sending the NOTIFY to the source",
                 CallId, _dialog.Target.Destination, origin.Source);
             _dialog = _dialog with { Target = _dialog.Target with { Destination = origin.Source, DiffersFromSource = false } };
         }
         var cseq = subscribe.CSeq.Number < int.MaxValue ? subscribe.CSeq.Number + 1 : 1u;
-        var body = NotifyBuilder.UrlBody(_start.ProvisioningUrl, _start.Options.AppendCrLfToUrlBody);
-        _notify = NotifyBuilder.Build(_dialog, cseq, $"{FormatHost(origin.LocalAddress)}:{_start.Options.SipPort}",
-            _notifyBranch, NotifyBuilder.TerminatedTimeout, NotifyBuilder.ApplicationUrl, body, _start.Options.UserAgent);
+        var body = NotifyBuilder.UrlBody(_provisioningUrl, _options.AppendCrLfToUrlBody);
+        _notify = NotifyBuilder.Build(_dialog, cseq, $"{FormatHost(origin.LocalAddress)}:{_options.SipPort}",
+            _notifyBranch, NotifyBuilder.TerminatedTimeout, NotifyBuilder.ApplicationUrl, body, _options.UserAgent);
         Send(_notify, _dialog.Target.Destination, SentDatagram.Notify);
-        events.Publish(new NotifySent(CallId, Mac, _start.ProvisioningUrl, _dialog.Target.Destination, Now));
+        events.Publish(new NotifySent(CallId, Mac, _provisioningUrl, _dialog.Target.Destination, Now));
         if (_dialog.Target.DiffersFromSource)
-            _log.Info("Dialog {0}: Contact port {1} differs from source {2}; NOTIFY goes to Contact", CallId, _dialog.Target.Destination, origin.Source);
+            Log.Info("Dialog {0}: Contact port {1} differs from source {2}; NOTIFY goes to Contact", CallId, _dialog.Target.Destination, origin.Source);
 
         // RFC 3261 §17.1.2.2: Timer E = T1 for UDP, Timer F = 64·T1; §17.2.2: Timer J = 64·T1.
         _timerE = _timers.TimerEInitial;
         Arm(nameof(TimerE), TimerE.Instance, _timerE);
         Arm(nameof(TimerF), TimerF.Instance, _timers.TimerF);
         _timerJExpiresAt = Now + _timers.TimerJ;
-        Arm(nameof(TimerJ), TimerJ.Instance, _timers.TimerJ);
         Enter(NotifyTrying);
     }
 
@@ -166,16 +229,27 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
 
     private void TakeOver(SubscriptionDialog old)
     {
+        _callId = old._callId;
+        _device = old._device;
+        _origin = old._origin;
+        _receivedAt = old._receivedAt;
+        _provisioningUrl = old._provisioningUrl;
+        _transport = old._transport;
+        _options = old._options;
+        _metrics = old._metrics;
+        _timers = old._timers;
         _localTag = old._localTag;
         _notifyBranch = old._notifyBranch;
+        _transactionKey = old._transactionKey;
+        _subscribeBranch = old._subscribeBranch;
+        _subscribeFromTag = old._subscribeFromTag;
+        _subscribeCSeq = old._subscribeCSeq;
         _ok = old._ok;
         _notify = old._notify;
         _okDestination = old._okDestination;
         _dialog = old._dialog;
         _timerE = old._timerE;
         _timerJExpiresAt = old._timerJExpiresAt;
-        _timerJExpired = old._timerJExpired;
-        _draining = old._draining;
         // The old timers died with the old instance: re-arm each for the time it had left.
         foreach (var (key, (timerMessage, due)) in old._armed)
             Arm(key, timerMessage, due > Now ? due - Now : TimeSpan.Zero);
@@ -253,27 +327,6 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>Final response received: RFC 3261 §17.1.2.2 — absorb retransmitted responses for Timer K.</summary>
-    private void NotifyCompleted(object message)
-    {
-        switch (message)
-        {
-            case TimerK:
-                Finish();
-                break;
-            case DialogMessages.Drain:
-                Finish();
-                break;
-            case DialogMessages.Inbound { Message: SipResponse }:
-                break; // retransmissions of the final response
-            case TimerE or TimerF:
-                break;
-            default:
-                Common(message);
-                break;
-        }
-    }
-
     private void Common(object message)
     {
         switch (message)
@@ -283,15 +336,11 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
                 break;
             case DialogMessages.Inbound:
                 break; // a response that is not for our NOTIFY transaction
-            case TimerJ:
-                _armed.Remove(nameof(TimerJ));
-                _timerJExpired = true;
-                break;
             case DialogMessages.Reattach:
                 Sender.Tell(new DialogMessages.Attached(CallId, Mac));
                 break;
             case DialogMessages.Drain:
-                _draining = true;
+                // Shutting down: the NOTIFY in flight still runs to its final response or Timer F.
                 break;
             case DialogMessages.CrashForTest crash:
                 throw new InvalidOperationException(crash.Reason);
@@ -303,11 +352,12 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
 
     private void OnRequest(SipRequest request, DatagramOrigin origin)
     {
-        var metrics = _start.Metrics;
+        var metrics = _metrics;
+        var transport = _transport;
         if (request.Method == SipMethods.Subscribe && ServerTransactionKey.For(request) == _transactionKey)
         {
             // RFC 3261 §17.2.2: a retransmission in Completed gets the same final response — never a second NOTIFY.
-            if (_timerJExpired) return;
+            if (TimerJExpired) return;
             metrics.SubscribeRetransmitted();
             Send(_ok, _okDestination, SentDatagram.Response);
             metrics.ResponseSent(200);
@@ -317,34 +367,34 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         {
             case SipMethods.Ack:
                 return;
-            case SipMethods.Cancel when request.TopVia.Branch == _start.Subscribe.TopVia.Branch:
+            case SipMethods.Cancel when request.TopVia.Branch == _subscribeBranch:
                 // RFC 6665 §4.6: answer the CANCEL; the SUBSCRIBE is not affected.
-                SipReplies.Reply(_start.Transport, metrics, request, origin, 200);
+                SipReplies.Reply(transport, metrics, request, origin, 200);
                 return;
             case SipMethods.Cancel:
-                SipReplies.Reply(_start.Transport, metrics, request, origin, 481);
+                SipReplies.Reply(transport, metrics, request, origin, 481);
                 return;
             case SipMethods.Options:
-                SipReplies.AnswerOptions(_start.Transport, metrics, request, origin);
+                SipReplies.AnswerOptions(transport, metrics, request, origin);
                 return;
             case SipMethods.Subscribe when request.To.Tag is not null:
                 // The subscription ended with our terminated NOTIFY (RFC 6665 §4.4.3): nothing to refresh.
-                SipReplies.Reply(_start.Transport, metrics, request, origin, 481);
+                SipReplies.Reply(transport, metrics, request, origin, 481);
                 return;
             case SipMethods.Subscribe:
                 // Same Call-ID, new out-of-dialog transaction while we still run: RFC 3261 §8.2.2.2
                 // merged request if From-tag and CSeq match (arrived twice by different paths), else ask to retry.
-                if (request.From.Tag == _start.Subscribe.From.Tag && request.CSeq == _start.Subscribe.CSeq)
-                    SipReplies.Reply(_start.Transport, metrics, request, origin, 482);
+                if (request.From.Tag == _subscribeFromTag && request.CSeq == _subscribeCSeq)
+                    SipReplies.Reply(transport, metrics, request, origin, 482);
                 else
-                    SipReplies.Reply(_start.Transport, metrics, request, origin, 500, "Previous subscription still finishing",
+                    SipReplies.Reply(transport, metrics, request, origin, 500, "Previous subscription still finishing",
                         [new SipHeader(HeaderNames.RetryAfter, "1")]);
                 return;
             default:
                 if (request.To.Tag is not null && request.To.Tag != _localTag)
-                    SipReplies.Reply(_start.Transport, metrics, request, origin, 481);
+                    SipReplies.Reply(transport, metrics, request, origin, 481);
                 else
-                    SipReplies.RejectMethod(_start.Transport, metrics, request, origin);
+                    SipReplies.RejectMethod(transport, metrics, request, origin);
                 return;
         }
     }
@@ -362,14 +412,14 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         }
         Disarm(nameof(TimerE));
         Disarm(nameof(TimerF));
-        var metrics = _start.Metrics;
+        var metrics = _metrics;
         if (response.IsSuccess)
         {
-            metrics.SubscribeToNotifyAck.Observe(Now - _start.ReceivedAt);
+            metrics.SubscribeToNotifyAck.Observe(Now - _receivedAt);
             metrics.NotifyOutcome("acknowledged");
             Context.System.EventStream.Publish(new NotifyAcknowledged(CallId, Mac, response.StatusCode, Now));
-            if (_start.Metrics.OutcomeLogs.TryTake()) _log.Info("PnP {0} mac={1} vendor={2} model={3} source={4}: provisioned with {5}",
-                CallId, Mac ?? "-", _start.Device.Vendor, _start.Device.Model ?? "-", _start.Origin.Source, Provisioning.ProvisioningUrlResolver.Redact(_start.ProvisioningUrl));
+            if (metrics.OutcomeLogs.TryTake()) Log.Info("PnP {0} mac={1} vendor={2} model={3} source={4}: provisioned with {5}",
+                CallId, Mac ?? "-", _device.Vendor, _device.Model ?? "-", _origin.Source, Provisioning.ProvisioningUrlResolver.Redact(_provisioningUrl));
         }
         else
         {
@@ -377,24 +427,18 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
             metrics.NotifyOutcome($"rejected-{response.StatusCode}");
             var reason = $"phone rejected NOTIFY with {response.StatusCode} {response.ReasonPhrase}";
             Context.System.EventStream.Publish(new ProvisioningFailed(CallId, Mac, reason, response.StatusCode, Now));
-            if (_start.Metrics.OutcomeLogs.TryTake()) _log.Warning("PnP {0} mac={1} vendor={2} model={3} source={4}: {5}",
-                CallId, Mac ?? "-", _start.Device.Vendor, _start.Device.Model ?? "-", _start.Origin.Source, reason);
+            if (metrics.OutcomeLogs.TryTake()) Log.Warning("PnP {0} mac={1} vendor={2} model={3} source={4}: {5}",
+                CallId, Mac ?? "-", _device.Vendor, _device.Model ?? "-", _origin.Source, reason);
         }
-        if (_draining)
-        {
-            // Shutting down: the phone has its answer; no need to wait out Timer K.
-            Finish();
-            return;
-        }
-        // RFC 3261 §17.1.2.2: Completed, Timer K = T4 for UDP.
-        Arm(nameof(TimerK), TimerK.Instance, _timers.TimerK);
-        Enter(NotifyCompleted);
+        // RFC 3261 §17.1.2.2 Completed (Timer K) only absorbs copies of this response: the router
+        // discards responses for a Call-ID without a dialog, so the dialog can end right here.
+        Finish();
     }
 
     private void Retransmit(bool proceeding)
     {
         Send(_notify, _dialog.Target.Destination, SentDatagram.Notify);
-        _start.Metrics.NotifyRetransmitted();
+        _metrics.NotifyRetransmitted();
         _timerE = _timers.NextTimerE(_timerE, proceeding);
         Arm(nameof(TimerE), TimerE.Instance, _timerE);
     }
@@ -403,12 +447,12 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
     {
         // RFC 3261 §17.1.2.2: Timer F fired in Trying/Proceeding — the transaction is terminated.
         Disarm(nameof(TimerE));
-        _start.Metrics.NotifyTimedOut();
-        _start.Metrics.NotifyOutcome("timeout");
+        _metrics.NotifyTimedOut();
+        _metrics.NotifyOutcome("timeout");
         const string reason = "phone never acknowledged NOTIFY (Timer F)";
         Context.System.EventStream.Publish(new ProvisioningFailed(CallId, Mac, reason, null, Now));
-        if (_start.Metrics.OutcomeLogs.TryTake()) _log.Warning("PnP {0} mac={1} vendor={2} model={3} source={4}: {5}",
-            CallId, Mac ?? "-", _start.Device.Vendor, _start.Device.Model ?? "-", _start.Origin.Source, reason);
+        if (_metrics.OutcomeLogs.TryTake()) Log.Warning("PnP {0} mac={1} vendor={2} model={3} source={4}: {5}",
+            CallId, Mac ?? "-", _device.Vendor, _device.Model ?? "-", _origin.Source, reason);
         Finish();
     }
 
@@ -416,15 +460,15 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
     {
         // Always tell the router we ended normally (it tells a crash by a Terminated without this);
         // it keeps the transaction for Timer J only if J has not yet expired.
-        Context.Parent.Tell(new DialogMessages.Completed(CallId, _localTag, _transactionKey, _start.Origin.LocalAddress,
-            _timerJExpired ? Now : _timerJExpiresAt));
+        Context.Parent.Tell(new DialogMessages.Completed(CallId, _localTag, _transactionKey, _origin.LocalAddress,
+            TimerJExpired ? Now : _timerJExpiresAt));
         Context.Stop(Self);
     }
 
     private void Send(byte[] datagram, System.Net.IPEndPoint destination, SentDatagram kind)
     {
-        _start.Transport.Tell(new SipTransport.Send(datagram, destination, _start.Origin.LocalAddress));
-        _start.Metrics.DatagramSent(kind);
+        _transport.Tell(new SipTransport.Send(datagram, destination, _origin.LocalAddress));
+        _metrics.DatagramSent(kind);
     }
 
     internal static string FormatHost(System.Net.IPAddress address) =>

@@ -146,7 +146,7 @@ public sealed class StormOverUdpTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Nothing crashed: no dialog failed, the socket never faulted or rebound, the router still answers.
         Assert.Equal(0, _metrics.DialogsCrashed);
-        Assert.Equal(0, _metrics.MalformedIn);
+        Assert.Equal(0, _metrics.Received(ReceivedDatagram.Malformed));
         Assert.Equal(0, _counters.SocketFaults);
         Assert.Equal(0, _counters.Rebinds);
 
