@@ -7,6 +7,9 @@ namespace SnomActors.Simulator.Fetching;
 /// <param name="Error">What went wrong, null on success.</param>
 public sealed record FetchResult(bool Success, int? StatusCode, long Bytes, string? Error)
 {
+    /// <summary>HTTP requests it took (more than one when the server answered 503 with Retry-After).</summary>
+    public int Attempts { get; init; } = 1;
+
     /// <summary>A successful download of <paramref name="bytes"/> octets.</summary>
     public static FetchResult Ok(long bytes, int status = 200) => new(true, status, bytes, null);
 
