@@ -589,6 +589,8 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         }
         // Only check-sync transactions and dialogs re-attached after a restart are watched.
         if (_callIds.Remove(Sender) && _watched.Remove(Sender)) Context.Unwatch(Sender);
+        // The dialog waits for this: whatever was routed to it before now is already in its mailbox.
+        Sender.Tell(PoisonPill.Instance);
         CheckDrained();
         if (completed.TimerJExpiresAt <= Now) return;
         _completed[completed.CallId] = new CompletedTransaction(completed.LocalTag, completed.TransactionKey, completed.LocalAddress, completed.TimerJExpiresAt);

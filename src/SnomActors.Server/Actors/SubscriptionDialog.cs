@@ -462,7 +462,24 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         // it keeps the transaction for Timer J only if J has not yet expired.
         Context.Parent.Tell(new DialogMessages.Completed(CallId, _localTag, _transactionKey, _origin.LocalAddress,
             TimerJExpired ? Now : _timerJExpiresAt));
-        Context.Stop(Self);
+        // Not Context.Stop: until the router has read Completed it may still route a SUBSCRIBE
+        // retransmission here. The router stops the dialog with a PoisonPill once it has taken over,
+        // and whatever it routed before that is still answered in Done.
+        Enter(Done);
+    }
+
+    /// <summary>Exchange over, waiting for the router's PoisonPill: retransmitted SUBSCRIBEs still get the 200.</summary>
+    private void Done(object message)
+    {
+        switch (message)
+        {
+            case DialogMessages.Inbound { Message: SipResponse }:
+            case TimerE or TimerF:
+                break;
+            default:
+                Common(message);
+                break;
+        }
     }
 
     private void Send(byte[] datagram, System.Net.IPEndPoint destination, SentDatagram kind)
