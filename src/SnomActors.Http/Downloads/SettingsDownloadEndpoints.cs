@@ -51,17 +51,20 @@ public static class SettingsDownloadEndpoints
     {
         var services = context.RequestServices;
         var admission = services.GetRequiredService<DownloadAdmission>();
+        var counters = services.GetRequiredService<DownloadCounters>();
         if (!admission.TryAdmit())
         {
+            counters.Answered(StatusCodes.Status503ServiceUnavailable);
             context.Response.Headers.RetryAfter = admission.NextRetryAfterSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Problems.Overloaded("Too many settings downloads at once; retry later.");
         }
         var registry = services.GetRequiredService<RegistryAccess>();
+        var recorder = new CountingRecorder(registry, counters);
         if (!wellShaped || !MacAddress.TryNormalize(rawMac, out var mac))
         {
             // "/settings/<mac>" without ".xml" names a phone even though the URL is wrong: the operator should see it tried.
             if (MacAddress.TryNormalize(rawMac, out var named))
-                registry.RecordDownload(named, 400, 0, null, SourceIp(context), Problems.Printable(context.Request.Path.Value));
+                recorder.RecordDownload(named, 400, 0, null, SourceIp(context), Problems.Printable(context.Request.Path.Value));
             return Problems.BadMac(rawMac);
         }
 
@@ -74,7 +77,7 @@ public static class SettingsDownloadEndpoints
         var protection = await services.GetRequiredService<IDownloadProtection>().CheckAsync(context, mac, device, ct).ConfigureAwait(false);
         if (!protection.Allowed)
         {
-            registry.RecordDownload(mac, protection.StatusCode, 0, null, sourceIp, path);
+            recorder.RecordDownload(mac, protection.StatusCode, 0, null, sourceIp, path);
             if (protection.Challenges is { Count: > 0 } challenges) context.Response.Headers.WWWAuthenticate = new Microsoft.Extensions.Primitives.StringValues([.. challenges]);
             else if (protection.Challenge is not null) context.Response.Headers.WWWAuthenticate = protection.Challenge;
             if (protection.RetryAfterSeconds is { } retry) context.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -88,7 +91,7 @@ public static class SettingsDownloadEndpoints
         }
         if (device is null && options.UnknownDevicePolicy == UnknownDevicePolicy.NotFound)
         {
-            registry.RecordDownload(mac, 404, 0, null, sourceIp, path);
+            recorder.RecordDownload(mac, 404, 0, null, sourceIp, path);
             return UnknownPhone(mac);
         }
 
@@ -96,7 +99,7 @@ public static class SettingsDownloadEndpoints
             .ResolveAsync(mac, device?.Model, device?.Vendor, ct).ConfigureAwait(false);
         if (resolution is null)
         {
-            registry.RecordDownload(mac, 404, 0, null, sourceIp, path);
+            recorder.RecordDownload(mac, 404, 0, null, sourceIp, path);
             return Problems.NotFound($"No settings document applies to {mac}: upload a general one.");
         }
 
@@ -114,11 +117,11 @@ public static class SettingsDownloadEndpoints
 
         if (NotModified(context.Request, etag, lastModified))
         {
-            registry.RecordDownload(mac, 304, 0, etag, sourceIp, path);
+            recorder.RecordDownload(mac, 304, 0, etag, sourceIp, path);
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
         var isHead = HttpMethods.IsHead(context.Request.Method);
-        registry.RecordDownload(mac, 200, isHead ? 0 : body.Length, etag, sourceIp, path);
+        recorder.RecordDownload(mac, 200, isHead ? 0 : body.Length, etag, sourceIp, path);
         return new XmlBytesResult(body, isHead);
     }
 
@@ -151,6 +154,16 @@ public static class SettingsDownloadEndpoints
             response.ContentType = "application/xml; charset=utf-8";
             response.ContentLength = body.Length;
             return headOnly ? Task.CompletedTask : response.Body.WriteAsync(body, httpContext.RequestAborted).AsTask();
+        }
+    }
+
+    /// <summary>Records each answered download on the device and counts it by status.</summary>
+    private sealed class CountingRecorder(RegistryAccess registry, DownloadCounters counters)
+    {
+        public void RecordDownload(string mac, int status, long bytes, string? etag, string? sourceIp, string? path)
+        {
+            counters.Answered(status);
+            registry.RecordDownload(mac, status, bytes, etag, sourceIp, path);
         }
     }
 }

@@ -42,6 +42,9 @@ public static class SnomActorsHttpExtensions
         services.TryAddSingleton<SettingsDocumentCache>();
         services.TryAddSingleton<RenderedVersionClock>();
         services.TryAddSingleton(_ => new DownloadAdmission(options.DownloadAdmission));
+        var downloads = new Downloads.DownloadCounters();
+        services.TryAddSingleton(downloads);
+        services.AddSingleton<SnomActors.Server.Metrics.IMetricsSource>(sp => sp.GetRequiredService<Downloads.DownloadCounters>());
         services.TryAddSingleton<IDownloadProtection, OpenDownloads>();
         services.TryAddSingleton<IAdminAccess, OpenAdminAccess>();
         services.TryAddSingleton<ILiveDialogGauge, NoLiveDialogs>();

@@ -224,6 +224,16 @@ public sealed class SettingsDownloadTests
         Assert.Equal(2, shed.Count);
         Assert.All(shed, r => Assert.InRange(r.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 3, 7));
         Assert.Equal(2, host.Services.GetRequiredService<SnomActors.Http.Downloads.DownloadAdmission>().Shed);
+
+        // /metrics counts them by status, and the exposition carries the same numbers.
+        var counters = host.Services.GetRequiredService<SnomActors.Http.Downloads.DownloadCounters>();
+        Assert.Equal(2, counters.ByStatus[200]);
+        Assert.Equal(2, counters.ByStatus[503]);
+        var output = new StringWriter();
+        counters.Write(new SnomActors.Server.Metrics.PrometheusWriter(output));
+        var text = output.ToString();
+        Assert.Contains("snomactors_settings_downloads_total{status=\"200\"} 2", text);
+        Assert.Contains("snomactors_settings_downloads_total{status=\"503\"} 2", text);
     }
 }
 
