@@ -77,7 +77,7 @@ public sealed class StoreOutageTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
             if ((Clock.Now - start).Ticks % TimeSpan.FromMilliseconds(500).Ticks == 0)
             {
                 var phone = phones++;
-                RunExchange(router, wire, phone);
+                await RunExchangeAsync(router, wire, phone);
                 registry.Tell(new DeviceRegistry.RecordDownload(Devices.Mac(phone), Clock.Now, "10.75.1.1", 200, 321, "\"v1\"", $"/settings/{Devices.Mac(phone)}.xml"));
             }
             Clock.Advance(Step);
@@ -125,7 +125,7 @@ public sealed class StoreOutageTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
     }
 
     /// <summary>A snom phone's SUBSCRIBE in; the 200 and the NOTIFY must be on the wire without the clock moving; the phone's 200 back.</summary>
-    private void RunExchange(IActorRef router, TestProbe wire, int phone)
+    private static async Task RunExchangeAsync(IActorRef router, TestProbe wire, int phone)
     {
         var mac = Devices.Mac(phone).ToUpperInvariant();
         var source = new IPEndPoint(IPAddress.Parse("10.75.1.1"), 2000 + phone);
@@ -148,6 +148,15 @@ public sealed class StoreOutageTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifeti
         Assert.Equal(SipMethods.Notify, notify.Method);
         var answer = SipResponseBuilder.Build(notify, new IPEndPoint(ServerAddress, 5060), 200, $"phone{phone}");
         router.Tell(new SipTransport.Received(answer, new DatagramOrigin(source, ServerAddress, 2, ViaMulticast: false)));
+
+        // The dialog reads the phone's 200 asynchronously: wait until it has ended, or moving the clock
+        // next would fire its Timer E and put a NOTIFY retransmission on the wire.
+        for (var attempt = 0; attempt < 500; attempt++)
+        {
+            if ((await router.Ask<DialogRouter.LiveDialogs>(DialogRouter.GetLiveDialogs.Instance, TimeSpan.FromSeconds(5))).Dialogs == 0) return;
+            await Task.Delay(10);
+        }
+        Assert.Fail($"phone {phone}'s dialog did not end after its NOTIFY was answered");
     }
 
     private static SipMessage Parse(SipTransport.Send send)
