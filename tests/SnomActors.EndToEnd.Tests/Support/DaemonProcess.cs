@@ -182,7 +182,9 @@ internal sealed partial class DaemonProcess : IDisposable
         try
         {
             if (!_process.HasExited) _process.Kill();
-            _process.WaitForExit(5000);
+            // A process killed in the middle of a disk write (SQLite fsync on a busy CI disk) only goes
+            // once the write returns: allow for that before anyone asserts it has gone.
+            _process.WaitForExit(30_000);
         }
         catch (InvalidOperationException)
         {
