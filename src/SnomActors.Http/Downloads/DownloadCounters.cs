@@ -10,7 +10,8 @@ namespace SnomActors.Http.Downloads;
 /// </summary>
 public sealed class DownloadCounters : IMetricsSource
 {
-    private readonly ConcurrentDictionary<int, long> _byStatus = new();
+    // 200 and 503 are present from the start, so that rate() has a series before the first download.
+    private readonly ConcurrentDictionary<int, long> _byStatus = new([new(200, 0L), new(503, 0L)]);
 
     /// <summary>Downloads answered so far, by status.</summary>
     public IReadOnlyDictionary<int, long> ByStatus => _byStatus;
@@ -23,9 +24,6 @@ public sealed class DownloadCounters : IMetricsSource
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.Family("snomactors_settings_downloads_total", "counter", "Settings downloads answered, by HTTP status.");
-        // 200 and 503 always present, so that rate() has a series from the start.
-        _byStatus.TryAdd(200, 0);
-        _byStatus.TryAdd(503, 0);
         foreach (var (status, n) in _byStatus.OrderBy(kv => kv.Key))
             writer.Sample(n, ("status", status.ToString(CultureInfo.InvariantCulture)));
     }
