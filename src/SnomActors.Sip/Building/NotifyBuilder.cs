@@ -28,7 +28,7 @@ public sealed record NotifierDialog(
         // RFC 6665 §3.2.1/§8.2.1: the NOTIFY's Event names the same package (and id) byte-wise; the
         // ua-profile parameters are SUBSCRIBE-only (RFC 6080 §6.2) so they are not echoed.
         var ev = subscribe.Event;
-        var eventHeader = ev is null ? "ua-profile" : ev.Id is { } id ? $"{ev.Package};id={id}" : ev.Package;
+        var eventHeader = ev is null ? "ua-profile" : ev.PackageWithId();
         return new NotifierDialog(
             subscribe.CallId,
             localTag,

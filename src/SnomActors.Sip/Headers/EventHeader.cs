@@ -20,6 +20,22 @@ public sealed class EventHeader
 
     public override string ToString() => Raw;
 
+    /// <summary>
+    /// <c>package[;id=…]</c> for the NOTIFY, which must name the same event (RFC 6665 §8.2.1). The id
+    /// keeps the form it arrived in: a quoted id (phones quote their parameters although the grammar
+    /// says token) is re-quoted, so that an id with a space still parses on the way back.
+    /// </summary>
+    public string PackageWithId()
+    {
+        foreach (var p in Parameters.Items)
+        {
+            if (!string.Equals(p.Name, "id", StringComparison.OrdinalIgnoreCase)) continue;
+            if (p.Value is null) return Package;
+            return string.Concat(Package, ";id=", p.Quoted ? SipSyntax.Quote(p.Value) : p.Value);
+        }
+        return Package;
+    }
+
     public static bool TryParse(string raw, out EventHeader header, out string error)
     {
         header = null!;

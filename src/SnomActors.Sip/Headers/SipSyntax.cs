@@ -32,6 +32,19 @@ public static class SipSyntax
         return -1;
     }
 
+    /// <summary>The quoted-string for <paramref name="value"/>: quotes around it, '"' and '\\' escaped.</summary>
+    public static string Quote(string value)
+    {
+        if (value.AsSpan().IndexOfAny('"', '\\') < 0) return string.Concat("\"", value, "\"");
+        var sb = new System.Text.StringBuilder(value.Length + 4).Append('"');
+        foreach (var c in value)
+        {
+            if (c is '"' or '\\') sb.Append('\\');
+            sb.Append(c);
+        }
+        return sb.Append('"').ToString();
+    }
+
     /// <summary>Removes the quotes and quoted-pair escapes of a quoted-string.</summary>
     public static string Unquote(ReadOnlySpan<char> quoted)
     {

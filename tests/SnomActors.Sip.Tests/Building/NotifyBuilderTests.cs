@@ -105,6 +105,24 @@ public sealed class NotifyBuilderTests
         Assert.Equal("ua-profile;id=7", dialog.EventHeader);
     }
 
+    [Theory]
+    [InlineData("ua-profile;id=\"snom 360\";vendor=\"snom\"", "ua-profile;id=\"snom 360\"", "snom 360")]
+    [InlineData("ua-profile;id=\"a\\\"b\"", "ua-profile;id=\"a\\\"b\"", "a\"b")]
+    [InlineData("ua-profile;id", "ua-profile", null)]
+    public void A_quoted_event_id_is_echoed_quoted_so_the_notify_parses_back_with_the_same_id(string subscribeEvent, string notifyEvent, string? id)
+    {
+        // AFL found this: an unquoted echo of id="snomINVITE 360" made a NOTIFY our own parser rejects.
+        var subscribe = Wire.ParseRequest(Wire.Subscribe(("Event", "Event: " + subscribeEvent)));
+        var dialog = NotifierDialog.FromSubscribe(subscribe, SnomSource, "t", "sip:192.0.2.1:5060");
+        Assert.Equal(notifyEvent, dialog.EventHeader);
+
+        var bytes = NotifyBuilder.Build(dialog, 1, "192.0.2.1:5060", "z9hG4bKx", NotifyBuilder.TerminatedTimeout,
+            NotifyBuilder.ApplicationUrl, "http://192.0.2.1/s"u8);
+        var notify = Wire.ParseRequest(bytes);
+        Assert.Equal(id, notify.Event!.Id);
+        Assert.Equal(subscribe.Event!.Id, notify.Event.Id);
+    }
+
     [Fact]
     public void A_subscribe_to_with_a_tag_loses_that_tag_in_the_notify_from()
     {
