@@ -80,6 +80,8 @@ public sealed class PhoneFarm : UntypedActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
+        // Every phone arms Timer E when it boots: have the scheduler running before they all do.
+        SchedulerWarmUp.Ensure(Context.System.Scheduler);
         for (var i = 0; i < _transports.Length; i++)
         {
             _transports[i] = Context.ActorOf(_setup.Transports[i].CreateProps(Self), $"transport-{i}");
