@@ -39,6 +39,9 @@ public sealed record HttpOptions
     /// <summary>URLs to listen on (<c>http://</c> or <c>https://</c>, host an IP, <c>*</c>, <c>localhost</c>; port 0 picks a free one).</summary>
     public IReadOnlyList<string> Urls { get; init; } = [DefaultUrl];
 
+    /// <summary>TCP listen backlog of each HTTP socket (the kernel caps it at <c>net.core.somaxconn</c>).</summary>
+    public int ListenBacklog { get; init; } = 4096;
+
     /// <summary>Certificate for the <c>https://</c> URLs; required when any is given.</summary>
     public HttpsCertificateOptions? Certificate { get; init; }
 

@@ -84,6 +84,10 @@ public static class SnomActorsHttpExtensions
         if (https && options.Certificate is null)
             throw new InvalidOperationException("An https:// URL needs a certificate file (--http-cert).");
         builder.WebHost.UseUrls([.. options.Urls]);
+        // A boot storm opens thousands of connections within a second; Kestrel's default listen
+        // backlog (512) drops the SYNs beyond it and those phones wait out TCP's 1 s, 3 s, 7 s
+        // retries. The kernel caps the value at net.core.somaxconn.
+        builder.WebHost.UseSockets(sockets => sockets.Backlog = options.ListenBacklog);
         // CreateSlimBuilder leaves HTTPS configuration out; it is harmless to add it twice.
         if (https) builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(kestrel =>

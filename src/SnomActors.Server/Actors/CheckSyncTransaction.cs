@@ -73,11 +73,12 @@ public sealed class CheckSyncTransaction : UntypedActor, IWithTimers
             cseq: 1,
             reboot: _start.Reboot,
             contactUri: $"sip:{host}:{_start.SipPort}");
-        Send();
+        // Timers armed before the send (see SubscriptionDialog.Retransmit).
         _timerE = _start.Timers.TimerEInitial;
         Arm(nameof(TimerE), TimerE.Instance, _timerE);
         Arm(nameof(TimerF), TimerF.Instance, _start.Timers.TimerF);
         Enter(Trying);
+        Send();
     }
 
     protected override void OnReceive(object message) => Unhandled(message);
@@ -141,10 +142,10 @@ public sealed class CheckSyncTransaction : UntypedActor, IWithTimers
         {
             case TimerE:
                 // RFC 3261 §17.1.2.2: E doubles up to T2.
-                Send();
-                _start.Metrics.NotifyRetransmitted();
                 _timerE = _start.Timers.NextTimerE(_timerE, proceeding: false);
                 Arm(nameof(TimerE), TimerE.Instance, _timerE);
+                Send();
+                _start.Metrics.NotifyRetransmitted();
                 break;
             case TimerF:
                 Finish(null, "phone never answered check-sync NOTIFY (Timer F)");

@@ -182,17 +182,17 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         var body = NotifyBuilder.UrlBody(_provisioningUrl, _options.AppendCrLfToUrlBody);
         _notify = NotifyBuilder.Build(_dialog, cseq, $"{FormatHost(origin.LocalAddress)}:{_options.SipPort}",
             _notifyBranch, NotifyBuilder.TerminatedTimeout, NotifyBuilder.ApplicationUrl, body, _options.UserAgent);
-        Send(_notify, _dialog.Target.Destination, SentDatagram.Notify);
-        events.Publish(new NotifySent(CallId, Mac, _provisioningUrl, _dialog.Target.Destination, Now));
-        if (_dialog.Target.DiffersFromSource)
-            Log.Info("Dialog {0}: Contact port {1} differs from source {2}; NOTIFY goes to Contact", CallId, _dialog.Target.Destination, origin.Source);
-
         // RFC 3261 §17.1.2.2: Timer E = T1 for UDP, Timer F = 64·T1; §17.2.2: Timer J = 64·T1.
+        // Armed before the NOTIFY leaves, as in Retransmit.
         _timerE = _timers.TimerEInitial;
         Arm(nameof(TimerE), TimerE.Instance, _timerE);
         Arm(nameof(TimerF), TimerF.Instance, _timers.TimerF);
         _timerJExpiresAt = Now + _timers.TimerJ;
         Enter(NotifyTrying);
+        Send(_notify, _dialog.Target.Destination, SentDatagram.Notify);
+        events.Publish(new NotifySent(CallId, Mac, _provisioningUrl, _dialog.Target.Destination, Now));
+        if (_dialog.Target.DiffersFromSource)
+            Log.Info("Dialog {0}: Contact port {1} differs from source {2}; NOTIFY goes to Contact", CallId, _dialog.Target.Destination, origin.Source);
     }
 
     /// <summary>
@@ -437,10 +437,12 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
 
     private void Retransmit(bool proceeding)
     {
-        Send(_notify, _dialog.Target.Destination, SentDatagram.Notify);
-        _metrics.NotifyRetransmitted();
+        // Armed before the send: whoever sees the datagram (a test moving a virtual clock) must find
+        // the next Timer E already counting from now.
         _timerE = _timers.NextTimerE(_timerE, proceeding);
         Arm(nameof(TimerE), TimerE.Instance, _timerE);
+        Send(_notify, _dialog.Target.Destination, SentDatagram.Notify);
+        _metrics.NotifyRetransmitted();
     }
 
     private void TimedOut()

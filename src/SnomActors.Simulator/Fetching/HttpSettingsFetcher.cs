@@ -14,13 +14,17 @@ public sealed class HttpSettingsFetcher : ISettingsFetcher, IDisposable
 
     /// <summary>A fetcher whose requests give up after <paramref name="timeout"/>.</summary>
     /// <param name="timeout">Per-request limit, headers and body.</param>
-    /// <param name="maxConnectionsPerServer">Connection pool size towards the daemon (a boot storm fetches in parallel).</param>
+    /// <param name="maxConnectionsPerServer">
+    /// Connection pool size towards the daemon. Unlimited by default, because every real phone has a
+    /// connection of its own: with a small pool the time a download queues for a connection inside
+    /// the simulator would count against its timeout, and the storm would measure the simulator.
+    /// </param>
     /// <param name="maxRetries">
     /// How many times a 503 with Retry-After is retried after the delay it names, as provisioning
     /// clients of phones do when a server sheds load (0 = never).
     /// </param>
     /// <param name="maxRetryDelay">The longest Retry-After obeyed; a longer one ends the download as failed.</param>
-    public HttpSettingsFetcher(TimeSpan timeout, int maxConnectionsPerServer = 256, int maxRetries = 5, TimeSpan? maxRetryDelay = null)
+    public HttpSettingsFetcher(TimeSpan timeout, int maxConnectionsPerServer = int.MaxValue, int maxRetries = 5, TimeSpan? maxRetryDelay = null)
     {
         _maxRetries = maxRetries;
         _maxRetryDelay = maxRetryDelay ?? TimeSpan.FromSeconds(30);

@@ -130,13 +130,15 @@ public sealed class SimulatedPhone : UntypedActor, IWithTimers
         _subscribe = SubscribeRenderer.Render(_phone, _local, _options.Target);
         _firstSubscribeAt = Now;
         _transmissions = 1;
-        SendDatagram(_subscribe, _options.Target);
-        _reporter.Tell(new PhoneProgress(_phone.Index, PhoneStep.Booted));
-        // RFC 3261 §17.1.2.2: Timer E starts at T1 on unreliable transports.
+        // RFC 3261 §17.1.2.2: Timer E starts at T1 on unreliable transports. The timers are armed
+        // before anything leaves: whoever sees the datagram (a test moving a virtual clock) must find
+        // them already counting from now.
         _interval = _options.Timers.TimerEInitial;
         Timers.StartSingleTimer("E", TimerE.Instance, _interval);
         Timers.StartSingleTimer("F", TimerF.Instance, _phone.Profile.GiveUpAfter);
         Become(Subscribing);
+        SendDatagram(_subscribe, _options.Target);
+        _reporter.Tell(new PhoneProgress(_phone.Index, PhoneStep.Booted));
     }
 
     private void Subscribing(object message)
@@ -228,10 +230,11 @@ public sealed class SimulatedPhone : UntypedActor, IWithTimers
     {
         if (_transactionDone || _transmissions >= _phone.Profile.MaxSubscribeTransmissions) return;
         _transmissions++;
-        SendDatagram(_subscribe, _options.Target);
-        // RFC 3261 §17.1.2.2: in Trying E doubles up to T2; in Proceeding it is T2.
+        // RFC 3261 §17.1.2.2: in Trying E doubles up to T2; in Proceeding it is T2. Armed before the
+        // send, for the same reason as in OnBoot.
         _interval = _options.Timers.NextTimerE(_interval, _proceeding);
         Timers.StartSingleTimer("E", TimerE.Instance, _interval);
+        SendDatagram(_subscribe, _options.Target);
     }
 
     private void EndTransaction()
