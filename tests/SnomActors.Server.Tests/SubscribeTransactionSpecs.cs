@@ -189,11 +189,14 @@ public sealed class SubscribeTransactionSpecs : PnpSpec
         Inject(subscribe, ByMulticast());
         Inject(subscribe, ByMulticast());
 
-        var first = ExpectDatagram();
-        var notify = ExpectDatagram();
-        var second = ExpectDatagram();
+        // The NOTIFY passes the pacer, so the second 200 may overtake it.
+        var wire = new[] { ExpectDatagram(), ExpectDatagram(), ExpectDatagram() };
+        var oks = wire.Where(o => o.Message is SipResponse).ToArray();
+        Assert.Equal(2, oks.Length);
+        var first = oks[0];
+        var second = oks[1];
         Assert.Equal(200, first.Response.StatusCode);
-        Assert.Equal(SipMethods.Notify, notify.Request.Method);
+        Assert.Equal(SipMethods.Notify, Assert.Single(wire, o => o.Message is SipRequest).Request.Method);
         Assert.Equal(first.Bytes, second.Bytes);
         var dialog = DialogFor(first.Response.CallId);
         ExpectNoDatagram(dialog);

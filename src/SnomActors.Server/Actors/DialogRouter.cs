@@ -99,6 +99,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
     private sealed record CompletedTransaction(string LocalTag, string TransactionKey, IPAddress LocalAddress, DateTimeOffset ExpiresAt);
 
     private const string TransportName = "transport";
+    private const string NotifyPacerName = "notify-pacer";
 
     private PnpOptions _options;
     private readonly ITransportFactory _transportFactory;
@@ -115,6 +116,8 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
     private readonly HashSet<IActorRef> _watched = [];
     private readonly Queue<SipTransport.Received> _heldDuringReattach = new();
     private IActorRef _transport = ActorRefs.Nobody;
+    private IActorRef _notifyPacer = ActorRefs.Nobody;
+    private bool _notifyCongested;
     private SipTransport.Bound? _binding;
     private bool _draining;
     private DateTimeOffset _enrolmentUntil = DateTimeOffset.MinValue;
@@ -163,7 +166,8 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
 
     private void OnChildFailed(IActorRef child)
     {
-        if (!child.Equals(_transport)) OnTerminated(child);
+        if (!child.Equals(_transport) && !child.Equals(_notifyPacer)) OnTerminated(child);
+        else if (child.Equals(_notifyPacer)) _notifyCongested = false; // stopped by supervision; Terminated recreates it
     }
 
     protected override void PreStart()
@@ -172,6 +176,13 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             ? existing
             : Context.ActorOf(_transportFactory.CreateProps(Self), TransportName);
         Context.Watch(_transport);
+        if (_options.NotifyPacing.Enabled)
+        {
+            _notifyPacer = Context.Child(NotifyPacerName) is { } pacer && !pacer.IsNobody()
+                ? pacer
+                : Context.ActorOf(NotifyPacer.Props(_options.NotifyPacing, _transport, _metrics), NotifyPacerName);
+            Context.Watch(_notifyPacer);
+        }
         Timers.StartPeriodicTimer(nameof(SweepCompleted), SweepCompleted.Instance, TimeSpan.FromSeconds(1));
         if (_options.InitialEnrolmentWindow > TimeSpan.Zero && _enrolmentUntil == DateTimeOffset.MinValue)
             _enrolmentUntil = Now + _options.InitialEnrolmentWindow;
@@ -191,7 +202,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         PreStart();
         foreach (var child in Context.GetChildren())
         {
-            if (child.Equals(_transport)) continue;
+            if (child.Equals(_transport) || child.Equals(_notifyPacer)) continue;
             Context.Watch(child);
             _watched.Add(child);
             child.Tell(DialogMessages.Reattach.Instance);
@@ -256,6 +267,13 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
                 break;
             case Terminated terminated:
                 OnTerminated(terminated.ActorRef);
+                break;
+            case NotifyPacer.Congested congested:
+                if (congested.IsCongested != _notifyCongested)
+                    _log.Warning(congested.IsCongested
+                        ? "NOTIFY queue full: new SUBSCRIBEs are refused until it drains"
+                        : "NOTIFY queue drained: accepting new SUBSCRIBEs again");
+                _notifyCongested = congested.IsCongested;
                 break;
             case DialogMessages.Attached attached:
                 _dialogs[attached.CallId] = new DialogEntry(Sender, attached.Mac);
@@ -452,6 +470,11 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             Shed(request, origin, "dialog-cap");
             return;
         }
+        if (_notifyCongested)
+        {
+            Shed(request, origin, "notify-queue");
+            return;
+        }
         // RFC 3261 §8.2 order: method → headers (URI scheme, Require) → content → method-specific.
         var device = DeviceIdentityExtractor.Extract(request);
         if (!request.RequestUri.IsSip)
@@ -514,7 +537,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
                 return;
         }
         var url = _urls.Resolve(device, origin.Source.Address, origin.LocalAddress);
-        var start = new SubscriptionDialog.Start(request, origin, receivedAt, device, url, _transport, _options, _metrics);
+        var start = new SubscriptionDialog.Start(request, origin, receivedAt, device, url, _transport, _options, _metrics) { NotifyPacer = _notifyPacer };
         var dialog = Context.ActorOf(SubscriptionDialog.Props(start));
         _dialogs[request.CallId] = new DialogEntry(dialog, device.Mac);
         _callIds[dialog] = request.CallId;
@@ -604,6 +627,15 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             _log.Warning("SIP transport stopped; recreating it");
             _transport = Context.ActorOf(_transportFactory.CreateProps(Self), TransportName + "-" + Guid.NewGuid().ToString("N")[..8]);
             Context.Watch(_transport);
+            _notifyPacer.Tell(new NotifyPacer.UseTransport(_transport));
+            return;
+        }
+        if (actor.Equals(_notifyPacer))
+        {
+            _log.Warning("NOTIFY pacer stopped; recreating it (NOTIFYs it held are sent again by Timer E)");
+            _notifyCongested = false;
+            _notifyPacer = Context.ActorOf(NotifyPacer.Props(_options.NotifyPacing, _transport, _metrics), NotifyPacerName + "-" + Guid.NewGuid().ToString("N")[..8]);
+            Context.Watch(_notifyPacer);
             return;
         }
         _watched.Remove(actor);

@@ -37,7 +37,11 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         string ProvisioningUrl,
         IActorRef Transport,
         PnpOptions Options,
-        PnpMetrics Metrics);
+        PnpMetrics Metrics)
+    {
+        /// <summary>The router's <see cref="NotifyPacer"/>; NOTIFYs go straight to <see cref="Transport"/> without one.</summary>
+        public IActorRef NotifyPacer { get; init; } = ActorRefs.Nobody;
+    }
 
     private sealed record TimerE
     {
@@ -88,6 +92,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
     private DateTimeOffset _receivedAt;
     private string _provisioningUrl = "";
     private IActorRef _transport = ActorRefs.Nobody;
+    private IActorRef _notifyPacer = ActorRefs.Nobody;
     private PnpOptions _options = null!;
     private PnpMetrics _metrics = null!;
     private SipTimers _timers = null!;
@@ -127,6 +132,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         _receivedAt = start.ReceivedAt;
         _provisioningUrl = start.ProvisioningUrl;
         _transport = start.Transport;
+        _notifyPacer = start.NotifyPacer;
         _options = start.Options;
         _metrics = start.Metrics;
         _timers = start.Options.Timers;
@@ -235,6 +241,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         _receivedAt = old._receivedAt;
         _provisioningUrl = old._provisioningUrl;
         _transport = old._transport;
+        _notifyPacer = old._notifyPacer;
         _options = old._options;
         _metrics = old._metrics;
         _timers = old._timers;
@@ -486,7 +493,10 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
 
     private void Send(byte[] datagram, System.Net.IPEndPoint destination, SentDatagram kind)
     {
-        _transport.Tell(new SipTransport.Send(datagram, destination, _origin.LocalAddress));
+        var send = new SipTransport.Send(datagram, destination, _origin.LocalAddress);
+        // NOTIFYs queue behind the pacer; responses never wait (issue 5: the 200 stays cheap and first).
+        if (kind == SentDatagram.Notify && !_notifyPacer.IsNobody()) _notifyPacer.Tell(new NotifyPacer.Enqueue(send, Self));
+        else _transport.Tell(send);
         _metrics.DatagramSent(kind);
     }
 

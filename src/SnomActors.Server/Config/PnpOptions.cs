@@ -82,6 +82,9 @@ public sealed record PnpOptions
     /// <summary>Retry-After seconds sent with 503.</summary>
     public int RetryAfterSeconds { get; init; } = 5;
 
+    /// <summary>NOTIFY pacing and the bound on NOTIFYs waiting to be sent (issue 5 item 2).</summary>
+    public Overload.NotifyPacingOptions NotifyPacing { get; init; } = Overload.NotifyPacingOptions.Default;
+
     /// <summary>Answer SUBSCRIBEs whose MAC cannot be found (AudioCodes) with the default URL; otherwise silence / 404.</summary>
     public bool ProvisionDevicesWithoutMac { get; init; } = true;
 

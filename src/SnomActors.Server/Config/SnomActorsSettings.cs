@@ -46,6 +46,11 @@ public sealed class SnomActorsSettings
         public int RateGlobalBurst { get; set; } = 50_000;
         /// <summary>Loopback sources skip the per-source limit (local load generators).</summary>
         public bool RateExemptLoopback { get; set; } = true;
+        /// <summary>NOTIFYs sent per second, retransmissions included (0 = unpaced).</summary>
+        public double NotifiesPerSecond { get; set; } = Overload.NotifyPacingOptions.Default.PerSecond;
+        public int NotifyBurst { get; set; } = Overload.NotifyPacingOptions.Default.Burst;
+        /// <summary>NOTIFYs waiting to be sent; beyond it new SUBSCRIBEs are refused until half have left.</summary>
+        public int NotifyQueueLimit { get; set; } = Overload.NotifyPacingOptions.Default.QueueLimit;
         /// <summary>RFC 3261 T1 in milliseconds (T2 and T4 scale with it only if set explicitly).</summary>
         public int T1Milliseconds { get; set; } = 500;
         public int T2Milliseconds { get; set; } = 4000;
@@ -125,6 +130,8 @@ public sealed class SnomActorsSettings
         if (Sip.RatePerSource < 0 || Sip.RateGlobal < 0 || Sip.RatePerSourceBurst < 1 || Sip.RateGlobalBurst < 1)
             throw new ArgumentException("Sip rate limits must be >= 0 with bursts >= 1.");
         if (Sip.MaxLiveDialogs < 1) throw new ArgumentException("Sip:MaxLiveDialogs must be at least 1.");
+        if (Sip.NotifiesPerSecond < 0 || (Sip.NotifiesPerSecond > 0 && (Sip.NotifyBurst < 1 || Sip.NotifyQueueLimit < 1)))
+            throw new ArgumentException("Sip:NotifiesPerSecond must be >= 0 (0 = unpaced); when pacing, Sip:NotifyBurst and Sip:NotifyQueueLimit must be at least 1.");
         if (Sip.T1Milliseconds < 1 || Sip.T2Milliseconds < Sip.T1Milliseconds || Sip.T4Milliseconds < 0)
             throw new ArgumentException("Sip timers must satisfy 0 < T1 <= T2 and T4 >= 0.");
         return new PnpOptions
@@ -145,6 +152,7 @@ public sealed class SnomActorsSettings
             RequireOnLinkMulticastSource = Provisioning.RequireOnLinkMulticastSource,
             MaxLiveDialogs = Sip.MaxLiveDialogs,
             RetryAfterSeconds = Sip.RetryAfterSeconds,
+            NotifyPacing = new Overload.NotifyPacingOptions(Sip.NotifiesPerSecond, Sip.NotifyBurst, Sip.NotifyQueueLimit),
             RateLimits = new Overload.RateLimitOptions(Sip.RatePerSource, Sip.RatePerSourceBurst, Sip.RateGlobal, Sip.RateGlobalBurst, Sip.RateExemptLoopback),
             AppendCrLfToUrlBody = Provisioning.AppendCrLfToUrlBody,
             Timers = new SipTimers(TimeSpan.FromMilliseconds(Sip.T1Milliseconds), TimeSpan.FromMilliseconds(Sip.T2Milliseconds), TimeSpan.FromMilliseconds(Sip.T4Milliseconds)),

@@ -15,6 +15,7 @@ public sealed class PnpMetrics
     private readonly long[] _sent = new long[SipDatagramKinds.SentCount];
     private long _notifyRetransmissions, _notifyTimeouts, _subscribeRetransmissions, _liveDialogs;
     private long _dialogsStarted, _dialogsCompleted, _dialogsCrashed;
+    private long _notifyQueueDepth, _notifiesCoalesced;
 
     /// <summary>Datagrams the router received of <paramref name="kind"/>.</summary>
     public long Received(ReceivedDatagram kind) => Interlocked.Read(ref _received[(int)kind]);
@@ -60,6 +61,15 @@ public sealed class PnpMetrics
     public void DatagramSent(SentDatagram kind) => Interlocked.Increment(ref _sent[(int)kind]);
 
     public void NotifyRetransmitted() => Interlocked.Increment(ref _notifyRetransmissions);
+
+    /// <summary>NOTIFYs waiting in the pacer now.</summary>
+    public long NotifyQueue => Interlocked.Read(ref _notifyQueueDepth);
+
+    /// <summary>NOTIFY retransmissions not queued because the dialog's NOTIFY was still waiting.</summary>
+    public long NotifiesCoalesced => Interlocked.Read(ref _notifiesCoalesced);
+
+    public void NotifyQueueDepth(int depth) => Interlocked.Exchange(ref _notifyQueueDepth, depth);
+    public void NotifyCoalesced() => Interlocked.Increment(ref _notifiesCoalesced);
     public void SubscribeRetransmitted() => Interlocked.Increment(ref _subscribeRetransmissions);
     public void NotifyTimedOut() => Interlocked.Increment(ref _notifyTimeouts);
 

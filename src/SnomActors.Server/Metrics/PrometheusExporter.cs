@@ -12,7 +12,7 @@ namespace SnomActors.Server.Metrics;
 public static class PrometheusExporter
 {
     /// <summary>Shed reasons written as 0 before the first shed request so that <c>rate()</c> has a series from the start.</summary>
-    public static readonly IReadOnlyList<string> KnownShedReasons = ["dialog-cap"];
+    public static readonly IReadOnlyList<string> KnownShedReasons = ["dialog-cap", "notify-queue", "notify-queue-full"];
 
     /// <summary>NOTIFY outcomes written as 0 before they first happen.</summary>
     public static readonly IReadOnlyList<string> KnownNotifyOutcomes = ["acknowledged", "timeout"];
@@ -99,6 +99,10 @@ public static class PrometheusExporter
         foreach (var (reason, count) in m.Shed) shed[reason] = count;
         foreach (var (reason, count) in shed.OrderBy(p => p.Key, StringComparer.Ordinal))
             w.Sample(count, ("reason", reason));
+
+        w.Family("snomactors_notify_queue_length", "gauge", "NOTIFYs waiting for the pacer to send them.");
+        w.Sample(m.NotifyQueue);
+        w.Counter("snomactors_notify_coalesced_total", "NOTIFY retransmissions dropped because the same NOTIFY was still waiting in the pacer.", m.NotifiesCoalesced);
 
         w.Histogram("snomactors_subscribe_to_ok_seconds", "Time from receiving a SUBSCRIBE to sending its 200.", m.SubscribeToOk);
         w.Histogram("snomactors_subscribe_to_notify_ack_seconds", "Time from receiving a SUBSCRIBE to the phone's 200 for our NOTIFY.", m.SubscribeToNotifyAck);

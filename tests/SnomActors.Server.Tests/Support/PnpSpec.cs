@@ -157,6 +157,9 @@ public abstract class PnpSpec : TestKit
             dialog.Tell(new Identify(null), probe.Ref);
             probe.ExpectMsg<ActorIdentity>();
         }
+        // NOTIFYs pass the router's pacer on their way to the transport.
+        Sys.ActorSelection(Router.Path / "notify-pacer").Tell(new Identify(null), probe.Ref);
+        probe.ExpectMsg<ActorIdentity>();
         _transport.Tell(new Identify(null), probe.Ref);
         probe.ExpectMsg<ActorIdentity>();
     }
