@@ -24,7 +24,7 @@ public sealed record HttpsCertificateOptions(string Path, string? Password = nul
 /// <param name="RetryAfterMinSeconds">Lowest Retry-After sent.</param>
 /// <param name="RetryAfterMaxSeconds">Highest Retry-After sent; the value is drawn uniformly so shed phones do not come back in lockstep.</param>
 public sealed record DownloadAdmissionOptions(
-    double PermitsPerSecond = 500, int Burst = 1000, int RetryAfterMinSeconds = 2, int RetryAfterMaxSeconds = 10)
+    double PermitsPerSecond = 2000, int Burst = 2000, int RetryAfterMinSeconds = 2, int RetryAfterMaxSeconds = 10)
 {
     /// <summary>No limit.</summary>
     public static readonly DownloadAdmissionOptions Unlimited = new(0, 0);

@@ -43,14 +43,13 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         public IActorRef NotifyPacer { get; init; } = ActorRefs.Nobody;
     }
 
+    /// <summary>
+    /// The dialog's one timer: Timer E, or Timer F when F's deadline comes before the next E (one
+    /// scheduled timer per dialog instead of two: a storm holds tens of thousands of dialogs).
+    /// </summary>
     private sealed record TimerE
     {
         public static readonly TimerE Instance = new();
-    }
-
-    private sealed record TimerF
-    {
-        public static readonly TimerF Instance = new();
     }
 
     /// <summary>
@@ -110,8 +109,9 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
     private TimeSpan _timerE;
     private DateTimeOffset _timerJExpiresAt;
     private UntypedReceive _phase;
-    private readonly Dictionary<string, (object Message, DateTimeOffset Due)> _armed = new(StringComparer.Ordinal);
-    private readonly Queue<object> _heldUntilHandoff = new();
+    private DateTimeOffset _timerFExpiresAt;
+    private DateTimeOffset? _timerDueAt; // when the armed timer fires; null when none is armed
+    private Queue<object>? _heldUntilHandoff; // only a restarted incarnation needs it
 
     /// <summary>A restarted incarnation: it knows who it is and awaits the rest by <see cref="Handoff"/>.</summary>
     private SubscriptionDialog(string callId, DeviceIdentity device)
@@ -191,8 +191,8 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         // RFC 3261 §17.1.2.2: Timer E = T1 for UDP, Timer F = 64·T1; §17.2.2: Timer J = 64·T1.
         // Armed before the NOTIFY leaves, as in Retransmit.
         _timerE = _timers.TimerEInitial;
-        Arm(nameof(TimerE), TimerE.Instance, _timerE);
-        Arm(nameof(TimerF), TimerF.Instance, _timers.TimerF);
+        _timerFExpiresAt = Now + _timers.TimerF;
+        ArmTimer(Now + _timerE);
         _timerJExpiresAt = Now + _timers.TimerJ;
         Enter(NotifyTrying);
         Send(_notify, _dialog.Target.Destination, SentDatagram.Notify);
@@ -221,14 +221,14 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         {
             case Handoff { Previous: var old }:
                 TakeOver(old);
-                while (_heldUntilHandoff.TryDequeue(out var held)) _phase(held);
+                while (_heldUntilHandoff is not null && _heldUntilHandoff.TryDequeue(out var held)) _phase(held);
                 break;
             case DialogMessages.Reattach:
                 // The restarted router asks who we are before our state is back; that part never changes.
                 Sender.Tell(new DialogMessages.Attached(CallId, Mac));
                 break;
             default:
-                _heldUntilHandoff.Enqueue(message);
+                (_heldUntilHandoff ??= new Queue<object>()).Enqueue(message);
                 break;
         }
     }
@@ -257,9 +257,9 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         _dialog = old._dialog;
         _timerE = old._timerE;
         _timerJExpiresAt = old._timerJExpiresAt;
-        // The old timers died with the old instance: re-arm each for the time it had left.
-        foreach (var (key, (timerMessage, due)) in old._armed)
-            Arm(key, timerMessage, due > Now ? due - Now : TimeSpan.Zero);
+        _timerFExpiresAt = old._timerFExpiresAt;
+        // The old timer died with the old instance: re-arm it for the time it had left.
+        if (old._timerDueAt is { } due) ArmTimer(due);
         Enter((UntypedReceive)old._phase.Method.CreateDelegate(typeof(UntypedReceive), this));
     }
 
@@ -269,16 +269,27 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         Become(phase);
     }
 
-    private void Arm(string key, object timerMessage, TimeSpan delay)
+    /// <summary>Arms the timer for <paramref name="timerEDue"/>, or for Timer F's deadline when that comes first.</summary>
+    private void ArmTimer(DateTimeOffset timerEDue)
     {
-        Timers.StartSingleTimer(key, timerMessage, delay);
-        _armed[key] = (timerMessage, Now + delay);
+        var due = timerEDue < _timerFExpiresAt ? timerEDue : _timerFExpiresAt;
+        var now = Now;
+        Timers.StartSingleTimer(nameof(TimerE), TimerE.Instance, due > now ? due - now : TimeSpan.Zero);
+        _timerDueAt = due;
     }
 
-    private void Disarm(string key)
+    private void DisarmTimer()
     {
-        Timers.Cancel(key);
-        _armed.Remove(key);
+        Timers.Cancel(nameof(TimerE));
+        _timerDueAt = null;
+    }
+
+    /// <summary>RFC 3261 §17.1.2.2: Timer F ends the transaction; otherwise it is Timer E.</summary>
+    private void OnTimer(bool proceeding)
+    {
+        _timerDueAt = null;
+        if (Now >= _timerFExpiresAt) TimedOut();
+        else Retransmit(proceeding);
     }
 
     /// <summary>Builds the 200 for a SUBSCRIBE; a pure function so the router can rebuild it byte-identically.</summary>
@@ -300,10 +311,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         switch (message)
         {
             case TimerE:
-                Retransmit(proceeding: false);
-                break;
-            case TimerF:
-                TimedOut();
+                OnTimer(proceeding: false);
                 break;
             case DialogMessages.Inbound { Message: SipResponse response } when IsOurNotifyResponse(response):
                 OnNotifyResponse(response);
@@ -320,10 +328,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         switch (message)
         {
             case TimerE:
-                Retransmit(proceeding: true);
-                break;
-            case TimerF:
-                TimedOut();
+                OnTimer(proceeding: true);
                 break;
             case DialogMessages.Inbound { Message: SipResponse response } when IsOurNotifyResponse(response):
                 OnNotifyResponse(response);
@@ -417,8 +422,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
             Enter(NotifyProceeding);
             return;
         }
-        Disarm(nameof(TimerE));
-        Disarm(nameof(TimerF));
+        DisarmTimer();
         var metrics = _metrics;
         if (response.IsSuccess)
         {
@@ -447,7 +451,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         // Armed before the send: whoever sees the datagram (a test moving a virtual clock) must find
         // the next Timer E already counting from now.
         _timerE = _timers.NextTimerE(_timerE, proceeding);
-        Arm(nameof(TimerE), TimerE.Instance, _timerE);
+        ArmTimer(Now + _timerE);
         Send(_notify, _dialog.Target.Destination, SentDatagram.Notify);
         _metrics.NotifyRetransmitted();
     }
@@ -455,7 +459,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
     private void TimedOut()
     {
         // RFC 3261 §17.1.2.2: Timer F fired in Trying/Proceeding — the transaction is terminated.
-        Disarm(nameof(TimerE));
+        DisarmTimer();
         _metrics.NotifyTimedOut();
         _metrics.NotifyOutcome("timeout");
         const string reason = "phone never acknowledged NOTIFY (Timer F)";
@@ -483,7 +487,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         switch (message)
         {
             case DialogMessages.Inbound { Message: SipResponse }:
-            case TimerE or TimerF:
+            case TimerE:
                 break;
             default:
                 Common(message);

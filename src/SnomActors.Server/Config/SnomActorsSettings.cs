@@ -80,8 +80,8 @@ public sealed class SnomActorsSettings
         public string CertificatePassword { get; set; } = "";
         public string CertificateKeyPath { get; set; } = "";
         /// <summary>Settings downloads admitted per second (0 = unlimited) and burst.</summary>
-        public double DownloadsPerSecond { get; set; } = 500;
-        public int DownloadBurst { get; set; } = 1000;
+        public double DownloadsPerSecond { get; set; } = 2000;
+        public int DownloadBurst { get; set; } = 2000;
         /// <summary>Host name or address phones use to reach us, when it cannot be taken from the interface.</summary>
         public string PublicHost { get; set; } = "";
     }
