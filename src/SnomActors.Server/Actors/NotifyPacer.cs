@@ -148,6 +148,8 @@ public sealed class NotifyPacer : UntypedActor, IWithTimers
         }
         _metrics.NotifyQueueDepth(_waiting.Count);
         if (_congested && _waiting.Count <= _options.QueueLimit / 2) SetCongested(false);
+        // Repeated once a tick while congested: a router restarted meanwhile starts uncongested.
+        else if (_congested) Context.Parent.Tell(new Congested(true));
         if (_waiting.Count == 0) Timers.Cancel(nameof(Release));
     }
 
