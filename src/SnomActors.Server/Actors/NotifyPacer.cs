@@ -105,7 +105,7 @@ public sealed class NotifyPacer : UntypedActor, IWithTimers
             if (_tokens >= 1)
             {
                 _tokens--;
-                _transport.Tell(notify.Datagram);
+                SendNow(notify.Datagram);
                 return;
             }
         }
@@ -144,13 +144,19 @@ public sealed class NotifyPacer : UntypedActor, IWithTimers
         {
             _tokens--;
             _dialogsWaiting.Remove(next.Dialog);
-            _transport.Tell(next.Datagram);
+            SendNow(next.Datagram);
         }
         _metrics.NotifyQueueDepth(_waiting.Count);
         if (_congested && _waiting.Count <= _options.QueueLimit / 2) SetCongested(false);
         // Repeated once a tick while congested: a router restarted meanwhile starts uncongested.
         else if (_congested) Context.Parent.Tell(new Congested(true));
         if (_waiting.Count == 0) Timers.Cancel(nameof(Release));
+    }
+
+    private void SendNow(SipTransport.Send datagram)
+    {
+        _transport.Tell(datagram);
+        _metrics.DatagramSent(SentDatagram.Notify);
     }
 
     private void SetCongested(bool congested)

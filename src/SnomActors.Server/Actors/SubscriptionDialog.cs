@@ -499,8 +499,13 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
     {
         var send = new SipTransport.Send(datagram, destination, _origin.LocalAddress);
         // NOTIFYs queue behind the pacer; responses never wait (issue 5: the 200 stays cheap and first).
-        if (kind == SentDatagram.Notify && !_notifyPacer.IsNobody()) _notifyPacer.Tell(new NotifyPacer.Enqueue(send, Self));
-        else _transport.Tell(send);
+        // The pacer counts what it hands on (it may coalesce or drop).
+        if (kind == SentDatagram.Notify && !_notifyPacer.IsNobody())
+        {
+            _notifyPacer.Tell(new NotifyPacer.Enqueue(send, Self));
+            return;
+        }
+        _transport.Tell(send);
         _metrics.DatagramSent(kind);
     }
 

@@ -127,6 +127,8 @@ public sealed class NotifyPacingSpecs(ITestOutputHelper output) : PnpSpec(output
         var notify = ExpectDatagram();
         Assert.Equal("c2@pacing.test", notify.Request.CallId);
         ExpectNoDatagram();
+        // Counted as sent once each: the coalesced retransmission never reached the socket.
+        Assert.Equal(2, Metrics.Sent(SentDatagram.Notify));
     }
 
     [Fact]
