@@ -21,6 +21,9 @@ public sealed class LiveEventHub(int bufferPerClient)
     /// <summary>Open connections.</summary>
     public int ClientCount => _clients.Count;
 
+    /// <summary>True while at least one connection is open (cheaper than <see cref="ClientCount"/>, which locks).</summary>
+    public bool HasClients => !_clients.IsEmpty;
+
     /// <summary>Events dropped because a client's buffer was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 

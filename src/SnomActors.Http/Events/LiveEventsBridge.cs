@@ -24,6 +24,8 @@ public sealed class LiveEventsBridge : ReceiveActor
         _topics = topics;
         ReceiveAny(message =>
         {
+            // Nobody watching (the usual case during a storm at night): do not serialise at all.
+            if (!hub.HasClients) return;
             if (map(message) is { } e) hub.Publish(e);
         });
     }

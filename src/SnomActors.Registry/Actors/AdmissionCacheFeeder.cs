@@ -8,7 +8,7 @@ namespace SnomActors.Registry.Actors;
 
 /// <summary>
 /// Keeps the PnP router's <see cref="DeviceAdmissionCache"/> in step with the registry (issue 5
-/// item 3): loads every device's admission at start, follows <see cref="DeviceRegistry.DeviceChanged"/>
+/// item 3): loads every device's admission at start, follows <see cref="DeviceRegistry.AdmissionChanged"/>
 /// and <see cref="DeviceRegistry.DeviceRemoved"/>, and records quarantined phones the router turned
 /// away so that they are listed for an operator to approve.
 /// </summary>
@@ -25,7 +25,7 @@ public sealed class AdmissionCacheFeeder : ReceiveActor, IWithTimers
     {
         _registry = registry;
         _cache = cache;
-        Receive<DeviceRegistry.DeviceChanged>(changed => _cache.Set(changed.Device.Mac, ToVerdict(changed.Device.Admission)));
+        Receive<DeviceRegistry.AdmissionChanged>(changed => _cache.Set(changed.Mac, ToVerdict(changed.Admission)));
         Receive<DeviceRegistry.DeviceRemoved>(removed => _cache.Remove(removed.Mac));
         Receive<DeviceQuarantined>(q => _registry.Tell(new DeviceRegistry.RecordSighting(q.Device, q.Source, q.At, AdmissionState.Quarantined)));
         Receive<DevicePage>(OnPage);
@@ -50,7 +50,7 @@ public sealed class AdmissionCacheFeeder : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        Context.System.EventStream.Subscribe<DeviceRegistry.DeviceChanged>(Self);
+        Context.System.EventStream.Subscribe<DeviceRegistry.AdmissionChanged>(Self);
         Context.System.EventStream.Subscribe<DeviceRegistry.DeviceRemoved>(Self);
         Context.System.EventStream.Subscribe<DeviceQuarantined>(Self);
         RequestPage();

@@ -95,6 +95,13 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
     /// <summary>A device was deleted.</summary>
     public sealed record DeviceRemoved(string Mac);
 
+    /// <summary>
+    /// A device is new or its admission changed (published with its <see cref="DeviceChanged"/>).
+    /// The router's admission cache follows this instead of every change: a PnP exchange changes
+    /// a device four times and its admission at most once.
+    /// </summary>
+    public sealed record AdmissionChanged(string Mac, AdmissionState Admission);
+
     // ---- messages: device queries (answered from memory) ------------------------------------
 
     /// <summary>Replies <see cref="DeviceResult"/>.</summary>
@@ -550,11 +557,13 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
 
     private void Accept(DeviceRecord updated, DeviceEvent? evt)
     {
+        var admissionChanged = !devices.TryGetValue(updated.Mac, out var previous) || previous.Admission != updated.Admission;
         devices[updated.Mac] = updated;
         dirty[updated.Mac] = updated;
         if (evt is not null) pendingEvents.Add(evt);
         acceptedSeq++;
         Context.System.EventStream.Publish(new DeviceChanged(updated));
+        if (admissionChanged) Context.System.EventStream.Publish(new AdmissionChanged(updated.Mac, updated.Admission));
         AfterChange();
     }
 
