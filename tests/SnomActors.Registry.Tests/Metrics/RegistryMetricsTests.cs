@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using SnomActors.Registry.Metrics;
 using SnomActors.Registry.Model;
 using SnomActors.Server.Metrics;
+using SnomActors.Tests.Shared;
 
 namespace SnomActors.Registry.Tests.Metrics;
 
@@ -51,25 +51,7 @@ public sealed class RegistryMetricsTests
     [SkippableFact]
     public async Task Promtool_check_metrics_accepts_the_registry_families()
     {
-        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, "promtool")));
-        Skip.IfNot(onPath, "promtool not installed (Debian: apt-get install prometheus)");
-        var text = Exposition(SomeWrites());
-
-        var psi = new ProcessStartInfo("promtool", ["check", "metrics"])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var promtool = Process.Start(psi)!;
-        var stdout = promtool.StandardOutput.ReadToEndAsync();
-        var stderr = promtool.StandardError.ReadToEndAsync();
-        await promtool.StandardInput.WriteAsync(text);
-        promtool.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await promtool.WaitForExitAsync(timeout.Token);
-        var report = await stdout + await stderr;
-        Assert.True(promtool.ExitCode == 0 && report.Trim().Length == 0, $"promtool check metrics (exit {promtool.ExitCode}):\n{report}\n---\n{text}");
+        Skip.IfNot(Promtool.Installed, Promtool.NotInstalled);
+        await Promtool.AssertAcceptsAsync(Exposition(SomeWrites()));
     }
 }
