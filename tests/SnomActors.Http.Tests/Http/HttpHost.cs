@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using SnomActors.Http.Hosting;
 using SnomActors.Registry.Actors;
 using SnomActors.Registry.Config;
+using SnomActors.Registry.Store;
 using SnomActors.Server.Messages;
 using SnomActors.Sip.Identity;
 
@@ -42,8 +43,9 @@ public sealed class HttpHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public ActorSystem System => _app.Services.GetRequiredService<ActorSystem>();
 
+    /// <param name="store">Wraps the real SQLite store (fault injection); the registry uses what it returns.</param>
     public static async Task<HttpHost> StartAsync(Func<HttpOptions, HttpOptions>? configure = null, Action<IServiceCollection>? services = null,
-        Func<RegistryOptions, RegistryOptions>? registry = null)
+        Func<RegistryOptions, RegistryOptions>? registry = null, Func<IRegistryStore, IRegistryStore>? store = null)
     {
         var data = Path.Combine(Path.GetTempPath(), "snomactors-http-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
@@ -57,7 +59,9 @@ public sealed class HttpHost : IAsyncDisposable
         {
             b.ConfigureLoggers(l => l.LogLevel = Akka.Event.LogLevel.WarningLevel);
             var registryOptions = new RegistryOptions { DataDirectory = data, FlushInterval = TimeSpan.FromMilliseconds(20) };
-            b.AddDeviceRegistry(registry is null ? registryOptions : registry(registryOptions));
+            registryOptions = registry is null ? registryOptions : registry(registryOptions);
+            if (store is null) b.AddDeviceRegistry(registryOptions);
+            else b.AddDeviceRegistry(registryOptions, store(RegistryStoreFactory.Create(registryOptions)), ownsStore: true);
         });
         services?.Invoke(builder.Services);
         builder.Services.AddSnomActorsHttp(options);

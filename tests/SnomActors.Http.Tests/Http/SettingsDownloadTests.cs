@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SnomActors.Http.Hosting;
+using SnomActors.Registry.Tests.Support;
 
 namespace SnomActors.Http.Tests.Http;
 
@@ -31,6 +32,35 @@ public sealed class SettingsDownloadTests
         // Deleting the per-MAC document takes effect at once, despite the download cache.
         Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync("/api/settings/mac/000413000001")).StatusCode);
         Assert.Equal("<s>model</s>", await host.Client.GetStringAsync("/settings/000413000001.xml"));
+    }
+
+    [Fact]
+    public async Task While_the_store_is_down_a_download_gets_503_with_Retry_After_and_no_settings_and_works_again_after()
+    {
+        ProbeStore probe = null!;
+        await using var host = await HttpHost.StartAsync(
+            configure: o => o with { SettingsCacheTtl = TimeSpan.Zero },
+            store: real =>
+            {
+                var (wrapped, p) = ProbeStore.Wrap(real);
+                probe = p;
+                return wrapped;
+            });
+        await host.SeeDeviceAsync("000413000077");
+        await host.PutXmlAsync("/api/settings/general", General);
+        Assert.Equal("<settings><phone-settings><who>general 000413000077</who></phone-settings></settings>",
+            await host.Client.GetStringAsync("/settings/000413000077.xml"));
+
+        probe.Down = true;
+        var during = await host.Client.GetAsync("/settings/000413000077.xml");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
+        Assert.NotNull(during.Headers.RetryAfter);
+        Assert.Equal("application/problem+json", during.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("phone-settings", await during.Content.ReadAsStringAsync());
+
+        probe.Down = false;
+        Assert.Equal("<settings><phone-settings><who>general 000413000077</who></phone-settings></settings>",
+            await host.Client.GetStringAsync("/settings/000413000077.xml"));
     }
 
     [Fact]
