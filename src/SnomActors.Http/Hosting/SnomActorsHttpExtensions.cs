@@ -42,8 +42,7 @@ public static class SnomActorsHttpExtensions
         services.TryAddSingleton<SettingsDocumentCache>();
         services.TryAddSingleton<RenderedVersionClock>();
         services.TryAddSingleton(_ => new DownloadAdmission(options.DownloadAdmission));
-        var downloads = new Downloads.DownloadCounters();
-        services.TryAddSingleton(downloads);
+        services.TryAddSingleton<Downloads.DownloadCounters>();
         services.AddSingleton<SnomActors.Server.Metrics.IMetricsSource>(sp => sp.GetRequiredService<Downloads.DownloadCounters>());
         services.TryAddSingleton<IDownloadProtection, OpenDownloads>();
         services.TryAddSingleton<IAdminAccess, OpenAdminAccess>();

@@ -164,10 +164,10 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         }
     }
 
+    /// <summary>The transport and the pacer are watched: their Terminated recreates them.</summary>
     private void OnChildFailed(IActorRef child)
     {
         if (!child.Equals(_transport) && !child.Equals(_notifyPacer)) OnTerminated(child);
-        else if (child.Equals(_notifyPacer)) _notifyCongested = false; // stopped by supervision; Terminated recreates it
     }
 
     protected override void PreStart()
@@ -178,10 +178,8 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         Context.Watch(_transport);
         if (_options.NotifyPacing.Enabled)
         {
-            _notifyPacer = Context.Child(NotifyPacerName) is { } pacer && !pacer.IsNobody()
-                ? pacer
-                : Context.ActorOf(NotifyPacer.Props(_options.NotifyPacing, _transport, _metrics), NotifyPacerName);
-            Context.Watch(_notifyPacer);
+            if (Context.Child(NotifyPacerName) is { } pacer && !pacer.IsNobody()) Context.Watch(_notifyPacer = pacer);
+            else StartNotifyPacer(NotifyPacerName);
         }
         Timers.StartPeriodicTimer(nameof(SweepCompleted), SweepCompleted.Instance, TimeSpan.FromSeconds(1));
         if (_options.InitialEnrolmentWindow > TimeSpan.Zero && _enrolmentUntil == DateTimeOffset.MinValue)
@@ -634,8 +632,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         {
             _log.Warning("NOTIFY pacer stopped; recreating it (NOTIFYs it held are sent again by Timer E)");
             _notifyCongested = false;
-            _notifyPacer = Context.ActorOf(NotifyPacer.Props(_options.NotifyPacing, _transport, _metrics), NotifyPacerName + "-" + Guid.NewGuid().ToString("N")[..8]);
-            Context.Watch(_notifyPacer);
+            StartNotifyPacer(NotifyPacerName + "-" + Guid.NewGuid().ToString("N")[..8]);
             return;
         }
         _watched.Remove(actor);
@@ -648,6 +645,12 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             Context.System.EventStream.Publish(new Messages.ProvisioningFailed(callId, entry.Mac, "dialog failed", null, Now));
         }
         CheckDrained();
+    }
+
+    private void StartNotifyPacer(string name)
+    {
+        _notifyPacer = Context.ActorOf(NotifyPacer.Props(_options.NotifyPacing, _transport, _metrics), name);
+        Context.Watch(_notifyPacer);
     }
 
     private void OnDrain()

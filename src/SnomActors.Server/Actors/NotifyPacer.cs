@@ -30,15 +30,6 @@ public sealed class NotifyPacer : UntypedActor, IWithTimers
     /// <summary>The router recreated its socket actor: send through <paramref name="Transport"/> from now on.</summary>
     public sealed record UseTransport(IActorRef Transport);
 
-    /// <summary>Asks for a <see cref="QueueState"/>.</summary>
-    public sealed record GetQueueState
-    {
-        public static readonly GetQueueState Instance = new();
-    }
-
-    /// <summary>What waits and what was dropped or coalesced since start.</summary>
-    public sealed record QueueState(int Waiting, long Dropped, long Coalesced);
-
     private sealed record Release
     {
         public static readonly Release Instance = new();
@@ -52,17 +43,16 @@ public sealed class NotifyPacer : UntypedActor, IWithTimers
     private readonly PnpMetrics _metrics;
     private readonly Queue<Enqueue> _waiting = new();
     private readonly HashSet<IActorRef> _dialogsWaiting = [];
-    private double _tokens;
+    private readonly TokenBucket _tokens;
     private DateTimeOffset _refilledAt;
     private bool _congested;
-    private long _dropped, _coalesced;
 
     public NotifyPacer(NotifyPacingOptions options, IActorRef transport, PnpMetrics metrics)
     {
         _options = options;
         _transport = transport;
         _metrics = metrics;
-        _tokens = Math.Max(1, options.Burst);
+        _tokens = new TokenBucket(options.PerSecond, options.Burst);
     }
 
     public static Props Props(NotifyPacingOptions options, IActorRef transport, PnpMetrics metrics) =>
@@ -88,9 +78,6 @@ public sealed class NotifyPacer : UntypedActor, IWithTimers
             case UseTransport use:
                 _transport = use.Transport;
                 break;
-            case GetQueueState:
-                Sender.Tell(new QueueState(_waiting.Count, _dropped, _coalesced));
-                break;
             default:
                 Unhandled(message);
                 break;
@@ -102,22 +89,19 @@ public sealed class NotifyPacer : UntypedActor, IWithTimers
         if (_waiting.Count == 0)
         {
             Refill();
-            if (_tokens >= 1)
+            if (_tokens.TryTake())
             {
-                _tokens--;
                 SendNow(notify.Datagram);
                 return;
             }
         }
         if (_dialogsWaiting.Contains(notify.Dialog))
         {
-            _coalesced++;
             _metrics.NotifyCoalesced();
             return;
         }
         if (_waiting.Count >= _options.QueueLimit)
         {
-            _dropped++;
             _metrics.ShedRequest("notify-queue-full");
             SetCongested(true);
             return;
@@ -132,17 +116,15 @@ public sealed class NotifyPacer : UntypedActor, IWithTimers
     private void Refill()
     {
         var now = Now;
-        var elapsed = now - _refilledAt;
+        _tokens.Refill(now - _refilledAt);
         _refilledAt = now;
-        if (elapsed <= TimeSpan.Zero) return;
-        _tokens = Math.Min(Math.Max(1, _options.Burst), _tokens + elapsed.TotalSeconds * _options.PerSecond);
     }
 
     private void Drain()
     {
-        while (_tokens >= 1 && _waiting.TryDequeue(out var next))
+        while (_waiting.Count > 0 && _tokens.TryTake())
         {
-            _tokens--;
+            var next = _waiting.Dequeue();
             _dialogsWaiting.Remove(next.Dialog);
             SendNow(next.Datagram);
         }

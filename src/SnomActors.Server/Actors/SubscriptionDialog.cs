@@ -347,7 +347,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
                 OnRequest(request, inbound.Origin);
                 break;
             case DialogMessages.Inbound:
-                break; // a response that is not for our NOTIFY transaction
+                break; // a response no running transaction of ours waits for (strays, copies of the final one)
             case DialogMessages.Reattach:
                 Sender.Tell(new DialogMessages.Attached(CallId, Mac));
                 break;
@@ -481,19 +481,11 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         Enter(Done);
     }
 
-    /// <summary>Exchange over, waiting for the router's PoisonPill: retransmitted SUBSCRIBEs still get the 200.</summary>
-    private void Done(object message)
-    {
-        switch (message)
-        {
-            case DialogMessages.Inbound { Message: SipResponse }:
-            case TimerE:
-                break;
-            default:
-                Common(message);
-                break;
-        }
-    }
+    /// <summary>
+    /// Exchange over, waiting for the router's PoisonPill: retransmitted SUBSCRIBEs still get the 200,
+    /// copies of the phone's response are dropped by <see cref="Common"/>, and the timer is disarmed.
+    /// </summary>
+    private void Done(object message) => Common(message);
 
     private void Send(byte[] datagram, System.Net.IPEndPoint destination, SentDatagram kind)
     {

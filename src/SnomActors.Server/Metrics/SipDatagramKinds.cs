@@ -56,7 +56,7 @@ public static class SipDatagramKinds
     /// <summary>Label values of <see cref="SentDatagram"/>, in enum order.</summary>
     public static readonly IReadOnlyList<string> SentLabels = ["response", "notify", "check-sync-notify"];
 
-    /// <summary>The kind of a parsed request. Methods are interned by the parser, so this is a few reference compares.</summary>
+    /// <summary>The kind of a parsed request: a switch over a few short method names, no allocation.</summary>
     public static ReceivedDatagram OfRequest(string method) => method switch
     {
         SipMethods.Subscribe => ReceivedDatagram.Subscribe,

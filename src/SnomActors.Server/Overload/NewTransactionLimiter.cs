@@ -36,14 +36,14 @@ public sealed class NewTransactionLimiter : IDisposable
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
 
     private readonly RateLimitOptions _options;
-    private readonly Bucket? _global;
-    private readonly Dictionary<IPAddress, Bucket> _perSource = new();
+    private readonly TokenBucket? _global;
+    private readonly Dictionary<IPAddress, TokenBucket> _perSource = new();
     private readonly List<IPAddress> _idle = [];
 
     public NewTransactionLimiter(RateLimitOptions options)
     {
         _options = options;
-        if (options.GlobalPerSecond > 0) _global = new Bucket(options.GlobalPerSecond, options.GlobalBurst);
+        if (options.GlobalPerSecond > 0) _global = new TokenBucket(options.GlobalPerSecond, options.GlobalBurst);
     }
 
     /// <summary>Per-source buckets currently tracked.</summary>
@@ -57,7 +57,7 @@ public sealed class NewTransactionLimiter : IDisposable
         {
             if (!_perSource.TryGetValue(source, out var bucket) && _perSource.Count < _options.MaxTrackedSources)
             {
-                bucket = new Bucket(_options.PerSourcePerSecond, _options.PerSourceBurst);
+                bucket = new TokenBucket(_options.PerSourcePerSecond, _options.PerSourceBurst);
                 _perSource[source] = bucket;
             }
             if (bucket is not null && !bucket.TryTake())
@@ -77,38 +77,15 @@ public sealed class NewTransactionLimiter : IDisposable
     /// <summary>Adds one tick's tokens to every bucket and forgets sources whose bucket is full again.</summary>
     public void Replenish()
     {
-        _global?.Refill();
+        _global?.Refill(Tick);
         _idle.Clear();
         foreach (var (source, bucket) in _perSource)
         {
-            bucket.Refill();
+            bucket.Refill(Tick);
             if (bucket.IsFull) _idle.Add(source);
         }
         foreach (var source in _idle) _perSource.Remove(source);
     }
 
     public void Dispose() => _perSource.Clear();
-
-    /// <summary>
-    /// A token bucket counted in thousandths of a token, so that any rate adds an exact amount per tick
-    /// (1/s: a whole token every ten ticks) without floating-point drift.
-    /// </summary>
-    private sealed class Bucket(double perSecond, int burst)
-    {
-        private const long Scale = 1000;
-        private readonly long _capacity = Math.Max(1, burst) * Scale;
-        private readonly long _perTick = Math.Max(1, (long)Math.Round(perSecond * Tick.TotalSeconds * Scale));
-        private long _tokens = Math.Max(1, burst) * Scale;
-
-        public bool IsFull => _tokens >= _capacity;
-
-        public bool TryTake()
-        {
-            if (_tokens < Scale) return false;
-            _tokens -= Scale;
-            return true;
-        }
-
-        public void Refill() => _tokens = Math.Min(_capacity, _tokens + _perTick);
-    }
 }

@@ -33,7 +33,6 @@ public static class SimulationRunner
         var system = ActorSystem.Create("simulate", ActorConfig);
         try
         {
-            SchedulerWarmUp.Ensure(system.Scheduler); // see there: thousands of phones arm their first timer at once
             var phones = PhonePlanner.Plan(settings.Mix, settings.Phones, settings.Seed);
             var counters = new UdpPhoneTransportCounters();
             var transports = Enumerable.Range(0, Math.Max(1, settings.Sockets))

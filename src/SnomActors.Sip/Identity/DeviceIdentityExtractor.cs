@@ -16,13 +16,13 @@ public static class DeviceIdentityExtractor
         var mac = FindMac(request);
         var ua = request.UserAgent;
         var ev = request.Event;
-        var vendorParam = Clean(ev?.Parameters["vendor"] ?? ev?.Parameters["vender"]); // Panasonic spells it "vender"
+        var vendorParam = VendorParam(ev);
         var modelParam = Clean(ev?.Parameters["model"]);
         var versionParam = Clean(ev?.Parameters["version"]);
         var profileType = ev?.Parameters["profile-type"] ?? "device";
 
         var uaInfo = ParseUserAgent(ua);
-        var vendor = VendorFromText(vendorParam) ?? VendorFromText(modelParam) ?? uaInfo.Vendor ?? VendorFromOui(mac) ?? Vendors.Unknown;
+        var vendor = NamedVendor(vendorParam, modelParam, uaInfo.Vendor) ?? VendorFromOui(mac) ?? Vendors.Unknown;
         var model = modelParam ?? uaInfo.Model;
         var version = versionParam ?? uaInfo.Version;
         return new DeviceIdentity(mac, vendor, model, version, ua, profileType);
@@ -36,12 +36,17 @@ public static class DeviceIdentityExtractor
     public static string VendorOf(SipRequest request)
     {
         var ev = request.Event;
-        return VendorFromText(Clean(ev?.Parameters["vendor"] ?? ev?.Parameters["vender"]))
-            ?? VendorFromText(Clean(ev?.Parameters["model"]))
-            ?? VendorFromText(request.UserAgent)
+        return NamedVendor(VendorParam(ev), Clean(ev?.Parameters["model"]), VendorFromText(request.UserAgent))
             ?? VendorFromOui(FindMac(request))
             ?? Vendors.Unknown;
     }
+
+    /// <summary>The vendor the message names (Event vendor, Event model, User-Agent, in that order); null when only the OUI can tell.</summary>
+    private static string? NamedVendor(string? vendorParam, string? modelParam, string? userAgentVendor) =>
+        VendorFromText(vendorParam) ?? VendorFromText(modelParam) ?? userAgentVendor;
+
+    // Panasonic spells it "vender".
+    private static string? VendorParam(EventHeader? ev) => Clean(ev?.Parameters["vendor"] ?? ev?.Parameters["vender"]);
 
     /// <summary>Finds the MAC in the places phones put it, or null.</summary>
     public static string? FindMac(SipRequest request)

@@ -3,8 +3,6 @@ using SnomActors.Server.Metrics;
 using SnomActors.Server.Overload;
 using SnomActors.Server.Tests.Support;
 using SnomActors.Sip.Messages;
-using SnomActors.Sip.Parsing;
-using SnomActors.Transport;
 using Xunit.Abstractions;
 
 namespace SnomActors.Server.Tests.Overload;
@@ -79,20 +77,18 @@ public sealed class NotifyPacingSpecs(ITestOutputHelper output) : PnpSpec(output
         Assert.Equal(200, ExpectDatagram().Response.StatusCode);
         Assert.Equal(2, Metrics.Shed["notify-queue"]);
 
-        // The dropped NOTIFY was a lost datagram to its dialog: Timer E (T1) sends it again.
-        // The phones acknowledge each NOTIFY as it arrives; the one that was dropped comes with Timer E.
+        // The dropped NOTIFY was a lost datagram to its dialog: Timer E (T1) sends it again. The phones
+        // acknowledge each NOTIFY as it arrives.
         var callIds = new List<string>();
         for (var ms = 20; ms <= 600; ms += 10)
         {
             AdvanceTo(ms / 1000.0);
             Settle();
-            foreach (var send in Wire.ReceiveWhile<SipTransport.Send>(TimeSpan.FromMilliseconds(20), m => (SipTransport.Send)m))
+            foreach (var notify in DatagramsOnWire())
             {
-                Assert.True(SipParser.TryParse(send.Data.Span, out var message, out _));
-                var request = Assert.IsType<SipRequest>(message);
-                Assert.Equal(SipMethods.Notify, request.Method);
-                callIds.Add(request.CallId);
-                Inject(PhoneAnswer(request, 200), ByUnicast(Phone));
+                Assert.True(IsNotify(notify));
+                callIds.Add(notify.Request.CallId);
+                Answer(notify);
             }
         }
         // The last of q1-q3 still queued, q7's, then q4's by Timer E at 0.5 s: each once, nothing else.

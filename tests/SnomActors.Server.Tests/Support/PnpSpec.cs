@@ -104,9 +104,14 @@ public abstract class PnpSpec : TestKit
     protected void Inject(byte[] datagram, DatagramOrigin origin) => Router.Tell(new SipTransport.Received(datagram, origin));
 
     /// <summary>The next datagram handed to the transport, parsed.</summary>
-    protected Outbound ExpectDatagram()
+    protected Outbound ExpectDatagram() => Parsed(Wire.ExpectMsg<SipTransport.Send>());
+
+    /// <summary>Every datagram already handed to the transport, parsed (call after <see cref="Settle"/>).</summary>
+    protected IReadOnlyList<Outbound> DatagramsOnWire() =>
+        [.. Wire.ReceiveWhile(TimeSpan.FromMilliseconds(20), m => (SipTransport.Send)m).Select(Parsed)];
+
+    private static Outbound Parsed(SipTransport.Send send)
     {
-        var send = Wire.ExpectMsg<SipTransport.Send>();
         Assert.True(SipParser.TryParse(send.Data.Span, out var message, out var error), $"our own datagram does not parse: {error}");
         return new Outbound(send, message!);
     }
