@@ -38,6 +38,18 @@ internal sealed class ReadinessGate(DaemonReadiness readiness, ILogger<Readiness
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// The drain timeout is what an operator (and systemd's stop timeout) plans the whole stop by, so
+    /// the wait for dialogs keeps a reserve of it for what follows: the registry's last batch, the
+    /// actor system and the web server. A dialog whose phone never answers would otherwise use all of
+    /// it and the stop would overrun by exactly that tail.
+    /// </summary>
+    internal static TimeSpan DialogDrainBudget(TimeSpan drainTimeout)
+    {
+        var reserve = TimeSpan.FromTicks(Math.Clamp(drainTimeout.Ticks / 10, TimeSpan.TicksPerSecond / 2, 2 * TimeSpan.TicksPerSecond));
+        return drainTimeout > reserve ? drainTimeout - reserve : TimeSpan.Zero;
+    }
 }
 
 /// <summary>
@@ -94,7 +106,7 @@ internal sealed class GracefulDrain(IRequiredActor<PnpRouterKey> router, SnomAct
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        var timeout = TimeSpan.FromSeconds(settings.Shutdown.DrainTimeoutSeconds);
+        var timeout = DialogDrainBudget(TimeSpan.FromSeconds(settings.Shutdown.DrainTimeoutSeconds));
         log.LogInformation("Stopping: draining dialogs in flight (at most {Timeout})", timeout);
         try
         {
@@ -110,4 +122,16 @@ internal sealed class GracefulDrain(IRequiredActor<PnpRouterKey> router, SnomAct
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// The drain timeout is what an operator (and systemd's stop timeout) plans the whole stop by, so
+    /// the wait for dialogs keeps a reserve of it for what follows: the registry's last batch, the
+    /// actor system and the web server. A dialog whose phone never answers would otherwise use all of
+    /// it and the stop would overrun by exactly that tail.
+    /// </summary>
+    internal static TimeSpan DialogDrainBudget(TimeSpan drainTimeout)
+    {
+        var reserve = TimeSpan.FromTicks(Math.Clamp(drainTimeout.Ticks / 10, TimeSpan.TicksPerSecond / 2, 2 * TimeSpan.TicksPerSecond));
+        return drainTimeout > reserve ? drainTimeout - reserve : TimeSpan.Zero;
+    }
 }

@@ -65,7 +65,10 @@ public sealed class SnomActorsSettings
 
     public sealed class ShutdownSettings
     {
-        /// <summary>How long a stop waits for NOTIFY transactions in flight (Timer F is 32 s).</summary>
+        /// <summary>
+        /// How long a stop may take. NOTIFY transactions in flight (Timer F is 32 s) get all of it but a
+        /// reserve of a tenth (0.5–2 s) for the registry's last batch and the rest of the shutdown.
+        /// </summary>
         public int DrainTimeoutSeconds { get; set; } = 35;
     }
 
