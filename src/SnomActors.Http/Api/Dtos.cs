@@ -8,9 +8,23 @@ public sealed record DeviceStepsDto(
     DateTimeOffset? Failed, string? FailureReason, DateTimeOffset? SettingsDownloaded);
 
 /// <summary>One settings download as the API shows it.</summary>
+/// <param name="At">When the answer was sent.</param>
+/// <param name="SourceIp">Client address.</param>
+/// <param name="Status">HTTP status sent.</param>
+/// <param name="Bytes">Body bytes sent.</param>
+/// <param name="ETag">ETag sent.</param>
+/// <param name="Path">Request path.</param>
+/// <param name="Method"><c>GET</c> or <c>HEAD</c> (null: recorded before the daemon kept it).</param>
+/// <param name="Settings">The settings document version served (null: none, or recorded before the daemon kept it).</param>
 public sealed record DownloadDto(
     DateTimeOffset At, string? SourceIp, int Status, long Bytes,
-    [property: System.Text.Json.Serialization.JsonPropertyName("etag")] string? ETag, string? Path);
+    [property: System.Text.Json.Serialization.JsonPropertyName("etag")] string? ETag, string? Path,
+    string? Method, SettingsSourceDto? Settings)
+{
+    /// <summary>Maps a registry record.</summary>
+    public static DownloadDto From(DownloadRecord x) => new(x.At, x.SourceIp, x.Status, x.Bytes, x.ETag, x.Path, x.Method,
+        x.Settings is { } s ? new SettingsSourceDto(s.Scope.ToKey(), s.Key, s.Version) : null);
+}
 
 /// <summary>A device as the API and the live page show it (http-api.md "Device JSON").</summary>
 public sealed record DeviceDto(
@@ -40,7 +54,7 @@ public sealed record DeviceDetailDto(
     {
         var b = DeviceDto.From(d);
         return new(b.Mac, b.Vendor, b.Model, b.Firmware, b.UserAgent, b.LastIp, b.FirstSeen, b.LastSeen, b.Admission, b.State, b.Steps, b.NotifyUrl,
-            downloads.Select(x => new DownloadDto(x.At, x.SourceIp, x.Status, x.Bytes, x.ETag, x.Path)).ToList(), variables);
+            downloads.Select(DownloadDto.From).ToList(), variables);
     }
 }
 

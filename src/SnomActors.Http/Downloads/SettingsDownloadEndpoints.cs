@@ -59,7 +59,7 @@ public static class SettingsDownloadEndpoints
             return Problems.Overloaded("Too many settings downloads at once; retry later.");
         }
         var registry = services.GetRequiredService<RegistryAccess>();
-        var recorder = new CountingRecorder(registry, counters);
+        var recorder = new CountingRecorder(registry, counters, context.Request.Method);
         if (!wellShaped || !MacAddress.TryNormalize(rawMac, out var mac))
         {
             // "/settings/<mac>" without ".xml" names a phone even though the URL is wrong: the operator should see it tried.
@@ -108,6 +108,8 @@ public static class SettingsDownloadEndpoints
         var body = SettingsTemplateRenderer.RenderUtf8(resolution.Document.Content, TemplateValues.For(fields, variables));
         var etag = ETags.Compute(body);
         var lastModified = services.GetRequiredService<RenderedVersionClock>().LastModified(mac, etag, resolution.Document.CreatedAt);
+        // Recorded with the answer so the operator sees which document and version this phone got.
+        var served = new SettingsVersionRef(resolution.Document.Scope, resolution.Document.Key, resolution.Document.Version);
 
         var headers = context.Response.GetTypedHeaders();
         headers.ETag = new EntityTagHeaderValue(etag);
@@ -117,11 +119,12 @@ public static class SettingsDownloadEndpoints
 
         if (NotModified(context.Request, etag, lastModified))
         {
-            recorder.RecordDownload(mac, 304, 0, etag, sourceIp, path);
+            recorder.RecordDownload(mac, 304, 0, etag, sourceIp, path, served);
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
         var isHead = HttpMethods.IsHead(context.Request.Method);
-        recorder.RecordDownload(mac, 200, isHead ? 0 : body.Length, etag, sourceIp, path);
+        // A HEAD is recorded with its method; the registry lists it but does not mark the device downloaded.
+        recorder.RecordDownload(mac, 200, isHead ? 0 : body.Length, etag, sourceIp, path, served);
         return new XmlBytesResult(body, isHead);
     }
 
@@ -158,12 +161,12 @@ public static class SettingsDownloadEndpoints
     }
 
     /// <summary>Records each answered download on the device and counts it by status.</summary>
-    private sealed class CountingRecorder(RegistryAccess registry, DownloadCounters counters)
+    private sealed class CountingRecorder(RegistryAccess registry, DownloadCounters counters, string method)
     {
-        public void RecordDownload(string mac, int status, long bytes, string? etag, string? sourceIp, string? path)
+        public void RecordDownload(string mac, int status, long bytes, string? etag, string? sourceIp, string? path, SettingsVersionRef? settings = null)
         {
             counters.Answered(status);
-            registry.RecordDownload(mac, status, bytes, etag, sourceIp, path);
+            registry.RecordDownload(mac, status, bytes, etag, sourceIp, path, HttpMethods.IsHead(method) ? HttpMethods.Head : HttpMethods.Get, settings);
         }
     }
 }

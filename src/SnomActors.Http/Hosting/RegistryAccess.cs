@@ -43,12 +43,22 @@ public sealed class RegistryAccess(IRequiredActor<DeviceRegistryActorKey> regist
         (await AskAsync<R.DownloadList>(new R.ListDownloads(mac, limit), ct).ConfigureAwait(false)).Downloads;
 
     /// <summary>Records a download (Tell; the registry batches it).</summary>
-    public void RecordDownload(string mac, int status, long bytes, string? etag, string? sourceIp, string? path)
+    /// <param name="mac">Normalised MAC.</param>
+    /// <param name="status">HTTP status sent.</param>
+    /// <param name="bytes">Body bytes sent.</param>
+    /// <param name="etag">ETag sent, if any.</param>
+    /// <param name="sourceIp">Client address.</param>
+    /// <param name="path">Request path.</param>
+    /// <param name="method">HTTP method (<c>GET</c>/<c>HEAD</c>).</param>
+    /// <param name="settings">The settings document version rendered, when one was.</param>
+    public void RecordDownload(string mac, int status, long bytes, string? etag, string? sourceIp, string? path,
+        string? method = null, SettingsVersionRef? settings = null)
     {
         var at = Now;
+        var message = new R.RecordDownload(mac, at, sourceIp, status, bytes, etag, path) { Method = method, Settings = settings };
         // GetAsync completes at once after the first call; a download is never held up by it.
         _ = registry.GetAsync().ContinueWith(
-            t => t.Result.Tell(new R.RecordDownload(mac, at, sourceIp, status, bytes, etag, path)),
+            t => t.Result.Tell(message),
             CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 

@@ -47,7 +47,14 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
     /// <param name="Bytes">Body bytes sent.</param>
     /// <param name="ETag">ETag sent, if any.</param>
     /// <param name="Path">Request path.</param>
-    public sealed record RecordDownload(string Mac, DateTimeOffset At, string? SourceIp, int Status, long Bytes, string? ETag, string? Path);
+    public sealed record RecordDownload(string Mac, DateTimeOffset At, string? SourceIp, int Status, long Bytes, string? ETag, string? Path)
+    {
+        /// <summary>HTTP method (<c>GET</c>/<c>HEAD</c>); a HEAD is listed but never marks the device downloaded.</summary>
+        public string? Method { get; init; }
+
+        /// <summary>The settings document version rendered for the answer, when one was.</summary>
+        public SettingsVersionRef? Settings { get; init; }
+    }
 
     /// <summary>
     /// A phone seen but not provisioned, e.g. quarantined by the admission policy (Tell; no reply).
@@ -514,7 +521,11 @@ public sealed class DeviceRegistry : ReceiveActor, IWithTimers, IWithUnboundedSt
             log.Warning("Download record with a malformed MAC ignored");
             return;
         }
-        var download = new DownloadRecord(0, mac, DeviceUpdates.Truncate(r.At), r.SourceIp, r.Status, r.Bytes, r.ETag, r.Path);
+        var download = new DownloadRecord(0, mac, DeviceUpdates.Truncate(r.At), r.SourceIp, r.Status, r.Bytes, r.ETag, r.Path)
+        {
+            Method = r.Method is null ? null : r.Method.ToUpperInvariant(),
+            Settings = r.Settings,
+        };
         pendingDownloads.Add(download);
         acceptedSeq++;
         if (DeviceUpdates.Downloaded(devices.GetValueOrDefault(mac), download) is { } updated)

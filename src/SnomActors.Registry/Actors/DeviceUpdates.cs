@@ -80,7 +80,11 @@ internal static class DeviceUpdates
         };
     }
 
-    /// <summary>A successful download marks the device; failed ones are only kept in the downloads list.</summary>
+    /// <summary>
+    /// A successful download (a GET answered 2xx or 304) marks the device; failed ones and HEADs are
+    /// only kept in the downloads list: a HEAD asks whether the settings changed and fetches nothing,
+    /// so it must not move the provisioning to "downloaded".
+    /// </summary>
     public static DeviceRecord? Downloaded(DeviceRecord? current, DownloadRecord download)
     {
         if (current is null || !download.Succeeded) return null;

@@ -14,9 +14,30 @@ namespace SnomActors.Registry.Model;
 public sealed record DownloadRecord(
     long Id, string Mac, DateTimeOffset At, string? SourceIp, int Status, long Bytes, string? ETag, string? Path)
 {
-    /// <summary>A 2xx or 304: the phone has the settings.</summary>
-    public bool Succeeded => Status is >= 200 and < 300 or 304;
+    /// <summary>The HTTP method (<c>GET</c> or <c>HEAD</c>); null for rows recorded before schema 5 kept it.</summary>
+    public string? Method { get; init; }
+
+    /// <summary>
+    /// The settings document version rendered for this answer (200 or 304), so the operator sees
+    /// what the phone got; null when none was (400, 404 …) or for rows recorded before schema 5.
+    /// </summary>
+    public SettingsVersionRef? Settings { get; init; }
+
+    /// <summary>A HEAD request: the phone only asked about the settings, it did not download them.</summary>
+    public bool IsHead => string.Equals(Method, "HEAD", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// A GET answered 2xx or 304: the phone has the settings. A HEAD never counts, whatever its
+    /// status: it carries no body, so the device is not marked downloaded by it.
+    /// </summary>
+    public bool Succeeded => !IsHead && Status is (>= 200 and < 300) or 304;
 }
+
+/// <summary>One version of one settings document, named without its content (what a download served).</summary>
+/// <param name="Scope">Selector kind.</param>
+/// <param name="Key">Canonical key (<c>""</c> for the general document).</param>
+/// <param name="Version">Version number.</param>
+public sealed record SettingsVersionRef(SettingsScope Scope, string Key, int Version);
 
 /// <summary>Kinds of timeline events written alongside device changes.</summary>
 public enum DeviceEventKind

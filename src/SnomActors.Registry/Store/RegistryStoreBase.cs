@@ -34,7 +34,15 @@ public abstract class RegistryStoreBase : IRegistryStore
         string.Join(", ", DeviceColumnNames.Skip(1).Select(c => $"{c} = excluded.{c}"));
 
     private const string InsertDownloadSql =
-        "INSERT INTO downloads (mac, at, source_ip, status, bytes, etag, path) VALUES (@mac, @at, @source_ip, @status, @bytes, @etag, @path)";
+        "INSERT INTO downloads (mac, at, source_ip, status, bytes, etag, path, method, settings_scope, settings_key, settings_version) " +
+        "VALUES (@mac, @at, @source_ip, @status, @bytes, @etag, @path, @method, @settings_scope, @settings_key, @settings_version)";
+
+    private static readonly string[] DownloadParameterNames =
+        ["@mac", "@at", "@source_ip", "@status", "@bytes", "@etag", "@path", "@method", "@settings_scope", "@settings_key", "@settings_version"];
+
+    private static readonly Type[] DownloadParameterTypes =
+        [typeof(string), typeof(long), typeof(string), typeof(int), typeof(long), typeof(string), typeof(string),
+         typeof(string), typeof(string), typeof(string), typeof(int)];
 
     private const string UpsertTokenSql =
         "INSERT INTO download_tokens (mac, token, issued_at) VALUES (@mac, @token, @issued_at) " +
@@ -299,9 +307,12 @@ public abstract class RegistryStoreBase : IRegistryStore
                 await ExecuteManyAsync(c, tx, UpsertDeviceSql, DeviceColumnNames.Select(n => "@" + n).ToArray(), DeviceColumnTypes,
                     batch.Devices.Select(DeviceRow), token);
             if (batch.Downloads.Count > 0)
-                await ExecuteManyAsync(c, tx, InsertDownloadSql, ["@mac", "@at", "@source_ip", "@status", "@bytes", "@etag", "@path"],
-                    [typeof(string), typeof(long), typeof(string), typeof(int), typeof(long), typeof(string), typeof(string)],
-                    batch.Downloads.Select(d => new object?[] { d.Mac, Ms(d.At), d.SourceIp, d.Status, d.Bytes, d.ETag, d.Path }), token);
+                await ExecuteManyAsync(c, tx, InsertDownloadSql, DownloadParameterNames, DownloadParameterTypes,
+                    batch.Downloads.Select(d => new object?[]
+                    {
+                        d.Mac, Ms(d.At), d.SourceIp, d.Status, d.Bytes, d.ETag, d.Path,
+                        d.Method, d.Settings?.Scope.ToKey(), d.Settings?.Key, d.Settings?.Version,
+                    }), token);
             if (batch.Events.Count > 0)
                 await ExecuteManyAsync(c, tx, InsertEventSql, ["@mac", "@at", "@kind", "@call_id"],
                     [typeof(string), typeof(long), typeof(string), typeof(string)],
@@ -403,10 +414,21 @@ public abstract class RegistryStoreBase : IRegistryStore
         var key = RequireMac(mac);
         return RunAsync<IReadOnlyList<DownloadRecord>>(async (c, token) =>
             await QueryAsync(c, null, token,
-                r => new DownloadRecord(Long(r, 0), r.GetString(1), FromMs(Long(r, 2)), Str(r, 3), (int)Long(r, 4), Long(r, 5), Str(r, 6), Str(r, 7)),
-                "SELECT id, mac, at, source_ip, status, bytes, etag, path FROM downloads WHERE mac = @mac ORDER BY at DESC, id DESC LIMIT @limit",
+                ReadDownload,
+                "SELECT id, mac, at, source_ip, status, bytes, etag, path, method, settings_scope, settings_key, settings_version " +
+                "FROM downloads WHERE mac = @mac ORDER BY at DESC, id DESC LIMIT @limit",
                 ("@mac", key), ("@limit", Math.Clamp(limit, 1, 10_000))), ct);
     }
+
+    private static DownloadRecord ReadDownload(DbDataReader r) =>
+        new(Long(r, 0), r.GetString(1), FromMs(Long(r, 2)), Str(r, 3), (int)Long(r, 4), Long(r, 5), Str(r, 6), Str(r, 7))
+        {
+            Method = Str(r, 8),
+            // All three or nothing: a row with an unknown scope (a newer daemon's) shows no document rather than a wrong one.
+            Settings = SettingsKeys.TryParse(Str(r, 9), out var scope) && Str(r, 10) is { } key && NInt(r, 11) is { } version
+                ? new SettingsVersionRef(scope, key, version)
+                : null,
+        };
 
     internal static string EventKey(DeviceEventKind kind) => kind.ToString().ToLowerInvariant();
 

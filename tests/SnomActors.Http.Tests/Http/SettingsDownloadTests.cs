@@ -224,6 +224,65 @@ public sealed class SettingsDownloadTests
     }
 
     [Fact]
+    public async Task A_recorded_download_names_the_document_and_version_that_was_served()
+    {
+        await using var host = await HttpHost.StartAsync();
+        await host.SeeDeviceAsync("000413aabbcc", model: "snom-D735");
+        await host.PutXmlAsync("/api/settings/general", "<s>general</s>");
+        await host.PutXmlAsync("/api/settings/model/snom-D735", "<s>model v1</s>");
+        await host.PutXmlAsync("/api/settings/model/snom-D735", "<s>model v2</s>");
+        await host.PutXmlAsync("/api/settings/model/snom-D735", "<s>model v3 {mac}</s>");
+
+        var got = await host.Client.GetAsync("/settings/000413aabbcc.xml");
+        Assert.Equal("<s>model v3 000413aabbcc</s>", await got.Content.ReadAsStringAsync());
+        // Another phone without a model document gets the general one, and says so.
+        await host.SeeDeviceAsync("000413000002", model: "snom360");
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/settings/000413000002.xml")).StatusCode);
+
+        var download = await SingleDownloadAsync(host, "000413aabbcc");
+        Assert.Equal("GET", download.GetProperty("method").GetString());
+        var settings = download.GetProperty("settings");
+        Assert.Equal(("model", "snom-d735", 3),
+            (settings.GetProperty("scope").GetString(), settings.GetProperty("key").GetString(), settings.GetProperty("version").GetInt32()));
+        var general = (await SingleDownloadAsync(host, "000413000002")).GetProperty("settings");
+        Assert.Equal(("general", "", 1),
+            (general.GetProperty("scope").GetString(), general.GetProperty("key").GetString(), general.GetProperty("version").GetInt32()));
+        // The API serves that very version, as the page's link fetches it.
+        Assert.Equal("<s>model v3 {mac}</s>", await host.Client.GetStringAsync("/api/settings/model/snom-d735/versions/3"));
+    }
+
+    [Fact]
+    public async Task A_HEAD_is_recorded_as_a_HEAD_and_leaves_the_device_not_downloaded_until_the_GET()
+    {
+        await using var host = await HttpHost.StartAsync();
+        await host.SeeDeviceAsync("000413aabbcc");
+        await host.PutXmlAsync("/api/settings/general", "<s>{mac}</s>");
+
+        using (var head = new HttpRequestMessage(HttpMethod.Head, "/settings/000413aabbcc.xml"))
+            Assert.Equal(HttpStatusCode.OK, (await host.Client.SendAsync(head)).StatusCode);
+        var recorded = await SingleDownloadAsync(host, "000413aabbcc");
+        Assert.Equal(("HEAD", 200, 0L), (recorded.GetProperty("method").GetString(), recorded.GetProperty("status").GetInt32(), recorded.GetProperty("bytes").GetInt64()));
+        var device = await host.GetJsonAsync("/api/devices/000413aabbcc");
+        Assert.Equal("seen", device.GetProperty("state").GetString());
+        Assert.Equal(JsonValueKind.Null, device.GetProperty("steps").GetProperty("settingsDownloaded").ValueKind);
+
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/settings/000413aabbcc.xml")).StatusCode);
+        await HttpHost.Eventually(async () =>
+            (await host.GetJsonAsync("/api/devices/000413aabbcc")).GetProperty("state").GetString() == "downloaded");
+    }
+
+    private static async Task<JsonElement> SingleDownloadAsync(HttpHost host, string mac)
+    {
+        JsonElement device = default;
+        await HttpHost.Eventually(async () =>
+        {
+            device = await host.GetJsonAsync($"/api/devices/{mac}");
+            return device.GetProperty("downloads").GetArrayLength() > 0;
+        });
+        return Assert.Single(device.GetProperty("downloads").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Unknown_devices_get_404_by_default_and_the_general_file_when_the_policy_says_so()
     {
         await using (var strict = await HttpHost.StartAsync())

@@ -320,6 +320,30 @@ public sealed class DeviceRegistryTests : Akka.TestKit.Xunit2.TestKit, IAsyncLif
         Assert.Equal(Devices.T0, again.FirstSeen);
     }
 
+    [Fact]
+    public async Task A_HEAD_is_listed_with_its_method_but_does_not_mark_the_device_downloaded()
+    {
+        var registry = await StartAsync(Options());
+        Publish(Devices.Exchange(1, Devices.T0));
+        await AwaitAssertAsync(async () => Assert.Equal(DeviceState.Provisioned, (await GetAsync(registry, 1))!.State));
+        var served = new SettingsVersionRef(SettingsScope.General, "", 1);
+
+        registry.Tell(new DeviceRegistry.RecordDownload(Devices.Mac(1), Devices.T0.AddSeconds(1), "10.0.0.2", 200, 0, "\"e\"", "/s.xml")
+        { Method = "head", Settings = served });
+        var afterHead = await registry.Ask<DeviceRegistry.DownloadList>(new DeviceRegistry.ListDownloads(Devices.Mac(1), 10), AskTimeout);
+        Assert.Equal("HEAD", Assert.Single(afterHead.Downloads).Method);
+        Assert.Equal(served, afterHead.Downloads[0].Settings);
+        var device = (await GetAsync(registry, 1))!;
+        Assert.Equal(DeviceState.Provisioned, device.State);
+        Assert.Null(device.SettingsDownloadedAt);
+
+        // The GET that follows is the download.
+        registry.Tell(new DeviceRegistry.RecordDownload(Devices.Mac(1), Devices.T0.AddSeconds(2), "10.0.0.2", 200, 42, "\"e\"", "/s.xml")
+        { Method = "GET", Settings = served });
+        await AwaitAssertAsync(async () => Assert.Equal(DeviceState.Downloaded, (await GetAsync(registry, 1))!.State));
+        Assert.Equal(Devices.T0.AddSeconds(2), (await GetAsync(registry, 1))!.SettingsDownloadedAt);
+    }
+
     private static (string, DeviceState) Seen(DeviceRegistry.DeviceChanged changed) => (changed.Device.Mac, changed.Device.State);
 
     [SkippableTheory, MemberData(nameof(StoreContext.Kinds), MemberType = typeof(StoreContext))]

@@ -190,6 +190,32 @@ public sealed class DeviceStoreTests
     }
 
     [SkippableTheory, MemberData(nameof(StoreContext.Kinds), MemberType = typeof(StoreContext))]
+    public async Task A_download_keeps_its_method_and_the_settings_document_version_it_served(string kind)
+    {
+        await using var ctx = await StoreContext.CreateAsync(kind);
+        var store = await ctx.OpenStoreAsync();
+        var mac = Devices.Mac(1);
+        var model = new DownloadRecord(0, mac, Devices.T0, "10.0.0.2", 200, 321, "\"e1\"", $"/settings/{mac}.xml")
+        {
+            Method = "GET", Settings = new SettingsVersionRef(SettingsScope.Model, "snom-d735", 3),
+        };
+        // The general document's key is the empty string: it must come back as "", not as "no document".
+        var general = new DownloadRecord(0, mac, Devices.T0.AddSeconds(1), "10.0.0.2", 304, 0, "\"e1\"", $"/settings/{mac}.xml")
+        {
+            Method = "HEAD", Settings = new SettingsVersionRef(SettingsScope.General, "", 12),
+        };
+        var refused = new DownloadRecord(0, mac, Devices.T0.AddSeconds(2), "10.0.0.2", 404, 0, null, $"/settings/{mac}.xml") { Method = "GET" };
+
+        await store.ApplyBatchAsync(new RegistryBatch([], [], [model, general, refused], []));
+
+        var listed = (await store.ListDownloadsAsync(mac)).Select(d => d with { Id = 0 }).ToList();
+        Assert.Equal([refused, general, model], listed);
+        Assert.Equal(new SettingsVersionRef(SettingsScope.Model, "snom-d735", 3), listed[2].Settings);
+        Assert.Equal("HEAD", listed[1].Method);
+        Assert.Null(listed[0].Settings);
+    }
+
+    [SkippableTheory, MemberData(nameof(StoreContext.Kinds), MemberType = typeof(StoreContext))]
     public async Task The_timeline_counts_events_per_bucket_including_empty_buckets(string kind)
     {
         await using var ctx = await StoreContext.CreateAsync(kind);
