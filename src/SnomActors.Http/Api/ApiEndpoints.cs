@@ -139,7 +139,7 @@ public static class ApiEndpoints
         }
         var t = target!;
         var version = await registry.AddSettingsVersionAsync(t.Scope, t.StoreKey, text,
-            string.IsNullOrWhiteSpace(author) ? null : Problems.Printable(author.Trim()), ct);
+            string.IsNullOrWhiteSpace(author) ? DefaultAuthor(request.HttpContext) : Problems.Printable(author.Trim()), ct);
         cache.Invalidate();
         var location = t.Scope == SettingsScope.General ? "/api/settings/general" : $"/api/settings/{t.Scope.ToKey()}/{Uri.EscapeDataString(t.Key)}";
         return Results.Created($"{location}/versions/{version.Version}",
@@ -268,6 +268,21 @@ public static class ApiEndpoints
     }
 
     // ---- helpers ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// "Who" of a version uploaded without <c>?author=</c>: the principal the admin check
+    /// authenticated (<c>admin (Bearer)</c>, <c>admin (Basic)</c>; <c>anonymous</c> with admin auth
+    /// off) and the client address, so the history never has an unnamed change.
+    /// </summary>
+    internal static string DefaultAuthor(HttpContext context)
+    {
+        var identity = context.User.Identity;
+        var who = identity is { IsAuthenticated: true, Name: { Length: > 0 } name }
+            ? $"{name} ({identity.AuthenticationType})"
+            : "anonymous";
+        var ip = SettingsDownloadEndpoints.SourceIp(context);
+        return ip is null ? who : $"{who} from {ip}";
+    }
 
     private static string Describe(SettingsTarget t) => t.Scope == SettingsScope.General ? "general" : $"{t.Scope.ToKey()} '{t.Key}'";
 

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -40,18 +41,26 @@ public sealed class AdminTokenAccess(AdminCredentialState credential, FailureBac
             counters.BackoffRefused("admin");
             return ValueTask.FromResult(AdminAccessDecision.TooManyAttempts((int)Math.Ceiling(retryAfter.TotalSeconds)));
         }
-        var (presented, malformed) = Presented(context.Request.Headers.Authorization.ToString());
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var (presented, malformed) = Presented(authorization);
         if (presented is null && !malformed)
             return ValueTask.FromResult(AdminAccessDecision.Unauthorized(Challenges)); // no credentials yet: the browser's first try
         if (presented is not null && CryptographicOperations.FixedTimeEquals(AdminCredentialFile.Hash(presented), credential.Sha256))
         {
             backoff.Success(source);
+            // Who did it, for the records that name one (the author of a settings version).
+            context.User = Principal(authorization[..authorization.IndexOf(' ', StringComparison.Ordinal)]);
             return ValueTask.FromResult(AdminAccessDecision.Allow);
         }
         counters.AdminFailure(malformed ? "malformed" : "wrong-credential");
         backoff.Failure(source);
         return ValueTask.FromResult(AdminAccessDecision.Unauthorized(Challenges));
     }
+
+    /// <summary>The authenticated admin, named <see cref="UserName"/>, with the scheme it used (<c>Bearer</c> or <c>Basic</c>).</summary>
+    internal static ClaimsPrincipal Principal(string scheme) =>
+        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, UserName)],
+            scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase) ? "Basic" : "Bearer"));
 
     /// <summary>The token in a Bearer or Basic header; malformed when some header was sent but none could be read.</summary>
     internal static (string? Token, bool Malformed) Presented(string authorization)

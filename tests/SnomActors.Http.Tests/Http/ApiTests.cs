@@ -11,6 +11,15 @@ namespace SnomActors.Http.Tests.Http;
 public sealed class ApiTests
 {
     [Fact]
+    public async Task An_upload_without_an_author_with_admin_auth_off_is_recorded_as_anonymous_from_the_client_address()
+    {
+        await using var host = await HttpHost.StartAsync();
+        Assert.Equal(HttpStatusCode.Created, (await host.PutXmlAsync("/api/settings/vendor/snom", "<settings/>")).StatusCode);
+        var versions = await host.GetJsonAsync("/api/settings/vendor/snom/versions");
+        Assert.Equal("anonymous from 127.0.0.1", versions[0].GetProperty("author").GetString());
+    }
+
+    [Fact]
     public async Task Settings_upload_creates_versions_that_can_be_read_diffed_and_previewed()
     {
         await using var host = await HttpHost.StartAsync();

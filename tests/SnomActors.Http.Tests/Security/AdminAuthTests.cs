@@ -53,6 +53,31 @@ public sealed class AdminAuthTests
     }
 
     [Fact]
+    public async Task A_settings_version_uploaded_without_an_author_names_the_authenticated_admin_and_the_client_address()
+    {
+        await using var secure = await SecureHost.StartAsync();
+        async Task<HttpStatusCode> UploadAsync(AuthenticationHeaderValue credential, string query)
+        {
+            using var put = new HttpRequestMessage(HttpMethod.Put, "/api/settings/general" + query)
+            {
+                Content = new StringContent("<settings/>", Encoding.UTF8, "application/xml"),
+            };
+            put.Headers.Authorization = credential;
+            return (await secure.Anonymous.SendAsync(put)).StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.Created, await UploadAsync(new AuthenticationHeaderValue("Bearer", secure.AdminToken), ""));
+        Assert.Equal(HttpStatusCode.Created, await UploadAsync(Basic("admin", secure.AdminToken), "?author=%20%20"));
+        Assert.Equal(HttpStatusCode.Created, await UploadAsync(Basic("admin", secure.AdminToken), "?author=alice"));
+
+        using var list = new HttpRequestMessage(HttpMethod.Get, "/api/settings/general/versions");
+        list.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secure.AdminToken);
+        var versions = await (await secure.Anonymous.SendAsync(list)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["alice", "admin (Basic) from 127.0.0.1", "admin (Bearer) from 127.0.0.1"],
+            versions.EnumerateArray().Select(v => v.GetProperty("author").GetString()));
+    }
+
+    [Fact]
     public async Task The_token_file_is_readable_by_the_owner_only_and_only_its_hash_is_kept_beside_it()
     {
         await using var secure = await SecureHost.StartAsync();
