@@ -4,6 +4,7 @@ using System.Text;
 using Akka.Actor;
 using Microsoft.Playwright;
 using SnomActors.Registry.Actors;
+using SnomActors.Registry.Model;
 using static Microsoft.Playwright.Assertions;
 
 namespace SnomActors.Web.Tests;
@@ -42,6 +43,7 @@ public sealed class ScreenshotTests(BrowserFixture browser) : IClassFixture<Brow
 
             await page.Locator($"tr[data-testid=device-row][data-mac='{Mac(1)}']").ClickAsync();
             await Expect(page.GetByTestId("download-row")).ToHaveCountAsync(1);
+            await Expect(page.GetByTestId("download-settings")).ToHaveTextAsync("general v2");
             await Expect(page.GetByTestId("variable-row")).ToHaveCountAsync(4);
             await page.ScreenshotAsync(new() { Path = Shot("device-detail.png") });
             await page.Keyboard.PressAsync("Escape");
@@ -125,8 +127,10 @@ public sealed class ScreenshotTests(BrowserFixture browser) : IClassFixture<Brow
         {
             if (i is 12 or 23) continue;
             var at = t0.AddSeconds(Math.Round(480 * Math.Pow((i - 1) / 30.0, 0.7))).AddMilliseconds(1200 + 37 * i);
+            // What the HTTP side resolves for them: snom370s their model's document, the others the general one (v2).
+            var served = i % 4 == 0 ? new SettingsVersionRef(SettingsScope.Model, "snom370", 1) : new SettingsVersionRef(SettingsScope.General, "", 2);
             _host.Registry.Tell(new DeviceRegistry.RecordDownload(Mac(i), at, $"10.75.0.{10 + i}", 200, 238 + i % 5,
-                $"\"{i:x4}c3a9e1\"", $"/settings/{Mac(i)}.xml"));
+                $"\"{i:x4}c3a9e1\"", $"/settings/{Mac(i)}.xml") { Method = "GET", Settings = served });
         }
         // One through HTTP for real, so its detail shows an actual download.
         using (var r = await _host.DownloadSettingsAsync(Mac(25)))

@@ -645,6 +645,7 @@
     const dialog = $('device-detail');
     $('detail-title').textContent = macColon(mac);
     $('detail-error').hidden = true;
+    $('detail-served').hidden = true;
     resetConfirm($('detail-delete'));
     if (!dialog.open) dialog.showModal();
     await renderDetail();
@@ -688,10 +689,14 @@
     $('detail-steps').replaceChildren(...stepNodes);
 
     const downloads = Array.isArray(d.downloads) ? d.downloads : [];
-    const columns = [...new Set(downloads.flatMap((x) => Object.keys(x || {})))];
+    const present = new Set(downloads.flatMap((x) => Object.keys(x || {})));
+    // Known columns in reading order (what was asked, what was answered, what was served), then any others.
+    const columns = [...DOWNLOAD_ORDER.filter((c) => present.has(c)), ...[...present].filter((c) => !DOWNLOAD_ORDER.includes(c))];
     $('detail-downloads-head').replaceChildren(...columns.map((c) => el('th', { scope: 'col', text: DOWNLOAD_LABELS[c] || c })));
-    $('detail-downloads-body').replaceChildren(...downloads.map((x) => el('tr', { 'data-testid': 'download-row' },
-      ...columns.map((c) => el('td', { class: c === 'at' || /time|date/i.test(c) ? 'time' : '', text: formatValue(c, x[c]) })))));
+    $('detail-downloads-body').replaceChildren(...downloads.map((x) => el('tr', {
+      'data-testid': 'download-row', 'data-method': x.method || '', 'data-status': x.status ?? '',
+    }, ...columns.map((c) => c === 'settings' ? servedCell(x.settings)
+      : el('td', { class: c === 'at' || /time|date/i.test(c) ? 'time' : '', text: formatValue(c, x[c]) })))));
     $('detail-downloads').hidden = downloads.length === 0;
     $('detail-downloads-empty').hidden = downloads.length > 0;
 
@@ -703,7 +708,45 @@
     $('detail-variables-empty').hidden = vars.length > 0;
   }
 
-  const DOWNLOAD_LABELS = { at: 'When', sourceIp: 'Source IP', status: 'Status', bytes: 'Bytes', eTag: 'ETag', etag: 'ETag', path: 'Path' };
+  const DOWNLOAD_LABELS = {
+    at: 'When', method: 'Method', sourceIp: 'Source IP', status: 'Status', settings: 'Settings served', bytes: 'Bytes',
+    eTag: 'ETag', etag: 'ETag', path: 'Path',
+  };
+  const DOWNLOAD_ORDER = ['at', 'method', 'status', 'settings', 'bytes', 'sourceIp', 'etag', 'eTag', 'path'];
+
+  // "model snom-d735 v3": which document version a download was rendered from.
+  function servedLabel(src) {
+    const key = src.scope === 'mac' ? macColon(src.key) : src.key;
+    return `${src.scope}${key ? ` ${key}` : ''} v${src.version}`;
+  }
+
+  function servedCell(src) {
+    if (!src || !src.scope) return el('td', { text: '' });
+    const button = el('button', {
+      type: 'button', class: 'btn btn-link', 'data-testid': 'download-settings',
+      'data-scope': src.scope, 'data-key': src.key || '', 'data-version': src.version,
+      title: 'Show this version as stored', text: servedLabel(src),
+    });
+    button.addEventListener('click', () => showServed(src));
+    return el('td', {}, button);
+  }
+
+  // The exact version a phone got, as stored (the template before it was rendered for the phone).
+  async function showServed(src) {
+    const mac = detailMac;
+    try {
+      const xml = await api(`${scopePath(src.scope, src.key || '')}/versions/${encodeURIComponent(src.version)}`,
+        { accept: 'application/xml, text/xml, */*' });
+      if (mac !== detailMac) return;
+      $('detail-served-title').textContent =
+        `${describeDoc(src.scope, src.key || '')} version ${src.version}, as stored (before the phone's values were filled in):`;
+      $('detail-served-content').textContent = typeof xml === 'string' ? xml : JSON.stringify(xml, null, 2);
+      $('detail-served').hidden = false;
+    } catch (err) {
+      $('detail-error').textContent = `Could not load ${servedLabel(src)}: ${errorText(err)}`;
+      $('detail-error').hidden = false;
+    }
+  }
 
   function formatValue(column, value) {
     if (value === null || value === undefined) return '';
@@ -758,6 +801,9 @@
       dialog.close();
       location.hash = '#settings';
       $('preview-mac').value = macColon(mac);
+      // The device's own model and vendor apply: clear what an earlier preview asked for.
+      $('preview-model').value = '';
+      $('preview-vendor').value = '';
       runPreview();
     });
     confirmButton($('detail-delete'), 'Really delete?', async () => {
@@ -1019,12 +1065,18 @@
       return;
     }
     input.removeAttribute('aria-invalid');
+    const as = new URLSearchParams();
+    const model = $('preview-model').value.trim();
+    const vendor = $('preview-vendor').value.trim();
+    if (model) as.set('model', model);
+    if (vendor) as.set('vendor', vendor);
+    const query = as.toString();
     try {
-      const r = await api(`preview/${mac}`);
+      const r = await api(`preview/${mac}${query ? `?${query}` : ''}`);
       const src = r.source || {};
       $('preview-source').className = 'small';
       $('preview-source').textContent =
-        `${macColon(r.mac || mac)} downloads ${describeDoc(src.scope, src.key || '')}` +
+        `${macColon(r.mac || mac)}${model || vendor ? ` as ${[vendor, model].filter(Boolean).join(' ')}` : ''} downloads ${describeDoc(src.scope, src.key || '')}` +
         `${src.version !== undefined ? ` version ${src.version}` : ''}, rendered for it:`;
       $('preview-content').textContent = r.content || '';
       $('preview-content').hidden = false;
