@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Akka.Actor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -10,29 +11,37 @@ using SnomActors.Http.Hosting;
 using SnomActors.Registry.Actors;
 using SnomActors.Registry.Config;
 using Akka.Hosting;
+using SnomActors.Server.Actors;
+using SnomActors.Server.Config;
 using SnomActors.Server.Messages;
+using SnomActors.Server.Metrics;
+using SnomActors.Transport;
+using SnomActors.Transport.Udp;
 using SnomActors.Sip.Identity;
 
 namespace SnomActors.Web.Tests;
 
 /// <summary>
-/// The daemon's real HTTP side (SnomActors.Http, page embedded in the assembly) on 127.0.0.1 with a
-/// free port, a real SQLite registry in a temp directory and the DeviceRegistry actor. Phones are
-/// played by publishing the PnP exchange's events on the EventStream, exactly what the
-/// subscription dialogs publish, and by fetching their settings URL over HTTP.
+/// The daemon's parts as <c>DaemonHost</c> composes them: the real HTTP side (SnomActors.Http, page
+/// embedded in the assembly) on 127.0.0.1, a real SQLite registry in a temp directory with the
+/// DeviceRegistry actor, and the PnP core (dialog router, subscription dialogs) on a loopback UDP
+/// socket, so a test phone can run the real SUBSCRIBE → 200 → NOTIFY → 200 exchange against
+/// <see cref="Sip"/> and then fetch the URL its NOTIFY carried. <see cref="Provision"/> still plays
+/// an exchange by publishing its events, for tests that only need the page's side of it.
 /// </summary>
 internal sealed class RealHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly string _dataDir;
 
-    private RealHost(WebApplication app, ActorSystem system, IActorRef registry, string dataDir, string baseUrl)
+    private RealHost(WebApplication app, ActorSystem system, IActorRef registry, string dataDir, string baseUrl, IPEndPoint sip)
     {
         _app = app;
         System = system;
         Registry = registry;
         _dataDir = dataDir;
         BaseUrl = baseUrl;
+        Sip = sip;
         Http = new HttpClient { BaseAddress = new Uri(baseUrl) };
     }
 
@@ -41,16 +50,50 @@ internal sealed class RealHost : IAsyncDisposable
     public string BaseUrl { get; }
     public HttpClient Http { get; }
 
+    /// <summary>Where the PnP core listens for SUBSCRIBEs (127.0.0.1, an ephemeral port).</summary>
+    public IPEndPoint Sip { get; }
+
     public static async Task<RealHost> StartAsync()
+    {
+        // The NOTIFY names the HTTP port, and the PnP core's options are fixed before Kestrel binds:
+        // take a free port first (as LoopbackDaemon does) and try again should another process take it meanwhile.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnAsync(FreeTcpPort());
+            }
+            catch (IOException) when (attempt < 3)
+            {
+                // Address in use: another test took the port between the probe and the bind.
+            }
+        }
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private static async Task<RealHost> StartOnAsync(int httpPort)
     {
         var dataDir = Directory.CreateTempSubdirectory("snomactors-web-").FullName;
         var registryOptions = new RegistryOptions { DataDirectory = dataDir, FlushInterval = TimeSpan.FromMilliseconds(50) };
         var httpOptions = new HttpOptions
         {
-            Urls = ["http://127.0.0.1:0"],
+            Urls = [$"http://127.0.0.1:{httpPort}"],
             StatsInterval = TimeSpan.FromMilliseconds(500),
-            UnknownDevicePolicy = UnknownDevicePolicy.NotFound,
+            UnknownDevicePolicy = SnomActors.Http.Hosting.UnknownDevicePolicy.NotFound,
         };
+        // Unicast on loopback only: no multicast group is joined in the machine's namespace.
+        var udpOptions = new UdpTransportOptions
+        {
+            BindAddress = IPAddress.Loopback, Port = 0, EnableMulticast = false, InterfaceWatchInterval = TimeSpan.Zero,
+            ReceiveBufferBytes = 256 * 1024, SendBufferBytes = 256 * 1024,
+        };
+        var pnpOptions = new PnpOptions { ServerHost = "127.0.0.1", HttpPort = httpPort, SipPort = 0 };
         // The same wiring as the daemon, SQLite under a temp --data.
         // CreateBuilder like the daemon's DaemonHost (CreateSlimBuilder lacks the regex route
         // constraint the API's settings routes use).
@@ -59,20 +102,51 @@ internal sealed class RealHost : IAsyncDisposable
         if (Environment.GetEnvironmentVariable("SNOMACTORS_WEB_TEST_LOG") == "1") builder.Logging.AddConsole();
         builder.Services.AddAkka("web-tests", b => b
             .AddHocon("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING", HoconAddMode.Prepend)
-            .AddDeviceRegistry(registryOptions));
+            .AddDeviceRegistry(registryOptions)
+            .AddPnpCore(pnpOptions, new UdpTransportFactory(udpOptions, new UdpTransportCounters()), new PnpMetrics()));
         builder.ConfigureSnomActorsKestrel(httpOptions);
         builder.Services.AddSnomActorsHttp(httpOptions);
         var app = builder.Build();
         app.MapSnomActorsHttp();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
+            throw;
+        }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var system = app.Services.GetRequiredService<ActorSystem>();
         var registry = await app.Services.GetRequiredService<IRequiredActor<DeviceRegistryActorKey>>().GetAsync();
+        var sip = await BoundSipEndpointAsync(await app.Services.GetRequiredService<IRequiredActor<PnpRouterKey>>().GetAsync());
         // The SSE bridge subscribes to the EventStream when it starts (lazily, on the first page);
         // start it now and wait until it runs, so no event a test publishes can precede it.
         var bridge = app.Services.GetRequiredService<LiveEvents>().EnsureStarted();
         await bridge.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10));
-        return new RealHost(app, system, registry, dataDir, address.TrimEnd('/') + "/");
+        return new RealHost(app, system, registry, dataDir, address.TrimEnd('/') + "/", sip);
+    }
+
+    /// <summary>The UDP endpoint the router's transport bound (it binds asynchronously after start).</summary>
+    private static async Task<IPEndPoint> BoundSipEndpointAsync(IActorRef router)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            try
+            {
+                var bound = await router.Ask<SipTransport.Bound>(DialogRouter.GetBinding.Instance, TimeSpan.FromSeconds(5));
+                if (bound.LocalEndpoints.Count > 0) return bound.LocalEndpoints[0];
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("The PnP core bound no SIP endpoint.");
+            }
+            catch (InvalidOperationException) when (DateTime.UtcNow < deadline)
+            {
+                // Not bound yet.
+            }
+            await Task.Delay(20);
+        }
     }
 
     /// <summary>One phone's PnP exchange up to the step given, as the subscription dialogs publish it.</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Playwright;
+using SnomActors.EndToEnd.Tests.Support;
 using static Microsoft.Playwright.Assertions;
 
 namespace SnomActors.Web.Tests;
@@ -24,6 +25,8 @@ public sealed class RealHostPageTests(BrowserFixture browser) : IClassFixture<Br
         await _page.Context.CloseAsync();
         await _host.DisposeAsync();
     }
+
+    private static readonly TimeSpan PhoneWait = TimeSpan.FromSeconds(10);
 
     private ILocator Row(string mac) => _page.Locator($"tr[data-testid=device-row][data-mac='{mac}']");
 
@@ -119,26 +122,81 @@ public sealed class RealHostPageTests(BrowserFixture browser) : IClassFixture<Br
         var upload = await _host.Http.PutAsync("api/settings/general",
             new StringContent("<settings><phone-settings><user_name idx=\"1\">{mac}</user_name></phone-settings></settings>", Encoding.UTF8, "application/xml"));
         Assert.Equal(System.Net.HttpStatusCode.Created, upload.StatusCode);
+        const string modelTemplate = "<settings><phone-settings><user_name idx=\"1\">{mac}</user_name><language perm=\"\">English</language></phone-settings></settings>";
+        upload = await _host.Http.PutAsync("api/settings/model/snom360", new StringContent(modelTemplate, Encoding.UTF8, "application/xml"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, upload.StatusCode);
         await OpenAsync();
         await Expect(_page.GetByTestId("devices-empty")).ToBeVisibleAsync();
         await _page.EvaluateAsync("() => { window.__noReload = 7; }");
 
-        const string mac = "000413aa0001";
-        _host.Provision(mac, "notified");
-        await Expect(Row(mac).GetByTestId("state-badge")).ToHaveTextAsync("notified");
-        await Expect(Row(mac).GetByTestId("device-mac")).ToHaveTextAsync("00:04:13:aa:00:01");
+        // A snom 360 on a loopback UDP socket runs the real exchange against the host's PnP core.
+        using var phone = PhoneSocket.OnLoopback();
+        var mac = TestMessages.NewMac();
+        phone.Send(TestMessages.Subscribe(phone.LocalEndPoint, mac, $"web-{Guid.NewGuid():N}", requestHost: "127.0.0.1"), _host.Sip);
+        var ok = await phone.ExpectAsync("the 200 to the SUBSCRIBE", PhoneWait);
+        Assert.Equal(200, ok.Message.StatusCode);
+        var notify = await phone.ExpectAsync("the NOTIFY", PhoneWait);
+        Assert.Equal("NOTIFY", notify.Message.Method);
+        var url = notify.Message.Body.Trim();
+        Assert.Equal($"{_host.BaseUrl}settings/{mac}.xml", url);
 
-        _host.Provision(mac, "provisioned");
+        // Until the phone answers its NOTIFY the row says so.
+        await Expect(Row(mac).GetByTestId("state-badge")).ToHaveTextAsync("notified");
+        await Expect(Row(mac).GetByTestId("device-mac")).ToHaveTextAsync(string.Join(':', Enumerable.Range(0, 6).Select(i => mac.Substring(i * 2, 2))));
+
+        phone.Answer(notify);
         await Expect(Row(mac).GetByTestId("state-badge")).ToHaveTextAsync("provisioned");
         await Expect(_page.GetByTestId("boot-progress-text")).ToHaveTextAsync("1 of 1 provisioned");
 
-        using var download = await _host.DownloadSettingsAsync(mac);
+        // Then it fetches the URL its NOTIFY carried, as the phone does.
+        using var http = new HttpClient();
+        using var download = await http.GetAsync(url);
         Assert.Equal(System.Net.HttpStatusCode.OK, download.StatusCode);
+        Assert.Contains($"<user_name idx=\"1\">{mac}</user_name>", await download.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         await Expect(Row(mac).GetByTestId("state-badge")).ToHaveTextAsync("downloaded");
         Assert.Equal(7, await _page.EvaluateAsync<int>("() => window.__noReload"));
 
+        // The detail names what it downloaded, and shows that version as stored.
         await Row(mac).ClickAsync();
         await Expect(_page.GetByTestId("download-row")).ToHaveCountAsync(1);
         await Expect(_page.GetByTestId("detail-steps")).ToContainTextAsync("Settings downloaded");
+        var served = _page.GetByTestId("download-settings");
+        await Expect(served).ToHaveTextAsync("model snom360 v1");
+        await Expect(_page.GetByTestId("download-row")).ToHaveAttributeAsync("data-method", "GET");
+        await served.ClickAsync();
+        await Expect(_page.GetByTestId("detail-served-title")).ToContainTextAsync("the model document snom360 version 1");
+        await Expect(_page.GetByTestId("detail-served-content")).ToHaveTextAsync(modelTemplate);
+    }
+
+    [Fact]
+    public async Task A_phone_that_never_booted_can_be_previewed_as_its_model_and_vendor()
+    {
+        await OpenAsync("#settings");
+        await LoadSettingsAsync("general.xml", "<settings><who>general {mac}</who></settings>");
+        await Expect(_page.GetByTestId("settings-ok")).ToContainTextAsync("general document version 1");
+        await _page.GetByTestId("settings-again").ClickAsync();
+        await LoadSettingsAsync("d735.xml", "<settings><who>{model} {mac}</who></settings>", "model", "snom-D735");
+        await Expect(_page.GetByTestId("settings-ok")).ToContainTextAsync("model document snom-D735 version 1");
+        await _page.GetByTestId("settings-again").ClickAsync();
+        await LoadSettingsAsync("yealink.xml", "<settings><who>yealink {mac}</who></settings>", "vendor", "yealink");
+        await Expect(_page.GetByTestId("settings-ok")).ToContainTextAsync("vendor document yealink version 1");
+
+        // Unknown to the registry: without a model it gets the general document …
+        await _page.GetByTestId("preview-mac").FillAsync("00:04:13:77:00:01");
+        await _page.GetByTestId("preview-go").ClickAsync();
+        await Expect(_page.GetByTestId("preview-source")).ToContainTextAsync("the general document version 1");
+        await Expect(_page.GetByTestId("preview-content")).ToContainTextAsync("<who>general 000413770001</who>");
+
+        // … and as the model it will be, that model's document, rendered with that model.
+        await _page.GetByTestId("preview-model").FillAsync("snom-D735");
+        await _page.GetByTestId("preview-go").ClickAsync();
+        await Expect(_page.GetByTestId("preview-source")).ToContainTextAsync("as snom-D735 downloads the model document snom-d735 version 1");
+        await Expect(_page.GetByTestId("preview-content")).ToContainTextAsync("<who>snom-D735 000413770001</who>");
+
+        await _page.GetByTestId("preview-model").FillAsync("");
+        await _page.GetByTestId("preview-vendor").FillAsync("yealink");
+        await _page.GetByTestId("preview-go").ClickAsync();
+        await Expect(_page.GetByTestId("preview-source")).ToContainTextAsync("the vendor document yealink version 1");
+        await Expect(_page.GetByTestId("preview-content")).ToContainTextAsync("<who>yealink 000413770001</who>");
     }
 }
