@@ -344,11 +344,13 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
     {
         var origin = received.Origin;
         var receivedAt = Now;
-        if (!SipParser.TryParse(received.Data, out var message, out var error))
+        if (!SipParser.TryParse(received.Data, out var message, out var error, _options.ParserLimits))
         {
             _metrics.DatagramReceived(ReceivedDatagram.Malformed);
             if (origin.ViaMulticast || error!.Kind == SipParseErrorKind.Empty) return;
-            // RFC 3261 §8.2 / §21: 400 naming the fault (505, 513 where they apply); dropped when no usable Via.
+            // RFC 3261 §8.2 / §21: 400 naming the fault (505, 513 where they apply); dropped when no usable
+            // Via. A datagram over the size or line limit still yields its start line and Via/From/To/
+            // Call-ID/CSeq from a bounded scan (SipParser), so it gets its 513 / 400 too.
             var reply = SipResponseBuilder.BuildForParseError(error, origin.Source, SipIdentifiers.NewTag());
             var destination = SipResponseBuilder.DestinationForParseError(error, origin.Source);
             if (reply is null || destination is null) return;

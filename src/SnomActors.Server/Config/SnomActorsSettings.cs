@@ -1,6 +1,7 @@
 using System.Net;
 using SnomActors.Sip.Building;
 using SnomActors.Sip.Identity;
+using SnomActors.Sip.Parsing;
 using SnomActors.Transport.Udp;
 
 namespace SnomActors.Server.Config;
@@ -55,6 +56,12 @@ public sealed class SnomActorsSettings
         public int T1Milliseconds { get; set; } = 500;
         public int T2Milliseconds { get; set; } = 4000;
         public int T4Milliseconds { get; set; } = 5000;
+        /// <summary>Largest datagram parsed (1-65535); a larger request gets 513 on unicast.</summary>
+        public int MaxDatagramBytes { get; set; } = SipParserLimits.Default.MaxDatagramBytes;
+        /// <summary>Longest header-section line (start line, header row or continuation); beyond it 400 on unicast.</summary>
+        public int MaxLineLength { get; set; } = SipParserLimits.Default.MaxLineLength;
+        /// <summary>Most header rows in a message; beyond it 400 on unicast.</summary>
+        public int MaxHeaderCount { get; set; } = SipParserLimits.Default.MaxHeaderCount;
     }
 
     public sealed class RegistrySettings
@@ -137,6 +144,9 @@ public sealed class SnomActorsSettings
             throw new ArgumentException("Sip:NotifiesPerSecond must be >= 0 (0 = unpaced); when pacing, Sip:NotifyBurst and Sip:NotifyQueueLimit must be at least 1.");
         if (Sip.T1Milliseconds < 1 || Sip.T2Milliseconds < Sip.T1Milliseconds || Sip.T4Milliseconds < 0)
             throw new ArgumentException("Sip timers must satisfy 0 < T1 <= T2 and T4 >= 0.");
+        if (Sip.MaxDatagramBytes is < 1 or > 65_535) throw new ArgumentException($"Sip:MaxDatagramBytes {Sip.MaxDatagramBytes} is not in 1-65535.");
+        if (Sip.MaxLineLength < 1) throw new ArgumentException($"Sip:MaxLineLength {Sip.MaxLineLength} must be at least 1.");
+        if (Sip.MaxHeaderCount < 1) throw new ArgumentException($"Sip:MaxHeaderCount {Sip.MaxHeaderCount} must be at least 1.");
         return new PnpOptions
         {
             ProvisioningUrlTemplate = Provisioning.UrlTemplate,
@@ -158,6 +168,7 @@ public sealed class SnomActorsSettings
             NotifyPacing = new Overload.NotifyPacingOptions(Sip.NotifiesPerSecond, Sip.NotifyBurst, Sip.NotifyQueueLimit),
             RateLimits = new Overload.RateLimitOptions(Sip.RatePerSource, Sip.RatePerSourceBurst, Sip.RateGlobal, Sip.RateGlobalBurst, Sip.RateExemptLoopback),
             AppendCrLfToUrlBody = Provisioning.AppendCrLfToUrlBody,
+            ParserLimits = new SipParserLimits(Sip.MaxDatagramBytes, Sip.MaxHeaderCount, Sip.MaxLineLength),
             Timers = new SipTimers(TimeSpan.FromMilliseconds(Sip.T1Milliseconds), TimeSpan.FromMilliseconds(Sip.T2Milliseconds), TimeSpan.FromMilliseconds(Sip.T4Milliseconds)),
         };
     }
