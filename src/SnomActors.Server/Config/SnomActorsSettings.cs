@@ -117,12 +117,31 @@ public sealed class SnomActorsSettings
     }
 
     /// <summary>The first HTTP URL's port (what <c>{port}</c> in URL templates stands for).</summary>
-    public int HttpPort()
+    public int HttpPort() => FirstHttpUrl() is { } uri ? uri.Port : 8080;
+
+    /// <summary>
+    /// What <c>{server}</c> in URL templates stands for: <c>Http:PublicHost</c> when set, else the
+    /// first HTTP URL's host when it names one address or name (<c>--http-url http://10.0.0.5:8080</c>,
+    /// <c>localhost</c> included), else empty — a wildcard (<c>0.0.0.0</c>, <c>*</c>, <c>+</c>,
+    /// <c>[::]</c>) listens everywhere, so the address of the interface the SUBSCRIBE arrived on is used.
+    /// </summary>
+    public string ServerHost()
+    {
+        if (Http.PublicHost.Length > 0) return Http.PublicHost;
+        if (FirstHttpUrl() is not { } uri) return "";
+        if (uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6
+            && IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address)
+            && (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)))
+            return "";
+        return uri.Host; // IPv6 keeps its brackets, as a URL needs them
+    }
+
+    private Uri? FirstHttpUrl()
     {
         var first = Http.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-        if (first is null) return 8080;
+        if (first is null) return null;
         var normalised = first.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
-        return Uri.TryCreate(normalised, UriKind.Absolute, out var uri) ? uri.Port : 8080;
+        return Uri.TryCreate(normalised, UriKind.Absolute, out var uri) ? uri : null;
     }
 
     /// <summary>Checks the settings and turns them into the PnP core's options; throws naming the bad setting.</summary>
@@ -153,7 +172,7 @@ public sealed class SnomActorsSettings
             VendorUrlTemplates = Provisioning.VendorUrlTemplates.ToDictionary(kv => kv.Key.ToLowerInvariant(), kv => kv.Value),
             ModelUrlTemplates = new Dictionary<string, string>(Provisioning.ModelUrlTemplates, StringComparer.OrdinalIgnoreCase),
             MacUrlTemplates = macTemplates,
-            ServerHost = Http.PublicHost,
+            ServerHost = ServerHost(),
             HttpPort = HttpPort(),
             SipPort = boundSipPort,
             UnknownDevices = Provisioning.UnknownDevices,
