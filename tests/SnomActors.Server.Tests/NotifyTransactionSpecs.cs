@@ -239,6 +239,26 @@ public sealed class NotifyTransactionSpecs : PnpSpec
     }
 
     [Fact]
+    public async Task A_drain_does_not_wait_for_an_answered_check_sync_NOTIFY_in_Timer_K_either()
+    {
+        var outcomes = CreateTestProbe();
+        var phone = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("10.0.0.91"), 5060);
+        Router.Tell(new Actors.DialogRouter.SendCheckSync("000413b50a1c", phone, false, outcomes.Ref));
+        var checkSync = ExpectNotify().Request;
+        Inject(PhoneAnswer(checkSync, 200), ByUnicast(phone));
+        Assert.Equal(200, outcomes.ExpectMsg<Actors.CheckSyncTransaction.Outcome>().StatusCode);
+        Settle();
+        Assert.Equal(new Actors.DialogRouter.LiveDialogs(0, 0, 1), LiveDialogs());
+
+        await Router.Ask<Actors.DialogRouter.Drained>(Actors.DialogRouter.Drain.Instance, TimeSpan.FromSeconds(3));
+
+        // Timer K still ends it, and nothing is left behind.
+        AdvanceTo(5);
+        AwaitAssert(() => Assert.Equal(new Actors.DialogRouter.LiveDialogs(0, 0, 0), LiveDialogs()));
+        ExpectNoDatagram();
+    }
+
+    [Fact]
     public async Task A_drain_waits_for_a_NOTIFY_still_in_flight()
     {
         var exchange = StartExchange(SipText.Snom360);
