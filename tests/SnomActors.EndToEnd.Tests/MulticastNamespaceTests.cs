@@ -10,7 +10,7 @@ namespace SnomActors.EndToEnd.Tests;
 /// --multicast-interface VETH --sip-port 5060</c>) and a phone namespace, joined by a veth pair;
 /// created by the fixture, deleted afterwards. Never joins a group in the machine's own namespace.
 /// </summary>
-public sealed class MulticastNamespaceFixture : IAsyncLifetime
+public class MulticastNamespaceFixture : IAsyncLifetime
 {
     public const int SipPort = 5060;
     public const int HttpPort = 8080;
@@ -31,6 +31,9 @@ public sealed class MulticastNamespaceFixture : IAsyncLifetime
 
     internal IPEndPoint ServerSip => new(Namespaces!.ServerAddress, SipPort);
 
+    /// <summary>More <c>snomactors run</c> arguments for a fixture that needs other settings (files go in <paramref name="dataDirectory"/>).</summary>
+    protected virtual IEnumerable<string> ExtraArguments(string dataDirectory) => [];
+
     public async Task InitializeAsync()
     {
         if (!OperatingSystem.IsLinux())
@@ -49,6 +52,7 @@ public sealed class MulticastNamespaceFixture : IAsyncLifetime
         [
             "--multicast-interface", Namespaces.ServerLink, "--sip-port", SipPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--http-url", $"http://{Namespaces.ServerAddress}:{HttpPort}", "--data", Path.Combine(_dataDirectory, "data"),
+            .. ExtraArguments(_dataDirectory),
         ], _dataDirectory, Namespaces.Server);
         await Daemon.WaitForSipBoundAsync(LoopbackDaemon.StartTimeout);
         using var http = Namespaces.PhoneHttpClient();

@@ -92,7 +92,7 @@ public sealed partial class SippInteropTests(LoopbackDaemonFixture fixture)
         }
     }
 
-    private static string? FindSipp()
+    internal static string? FindSipp()
     {
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Append("/usr/bin"))
         {

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using SnomActors.Server.Messages;
 using SnomActors.Server.Tests.Support;
 using SnomActors.Sip.Messages;
@@ -61,6 +62,7 @@ public sealed class NotifyTransactionSpecs : PnpSpec
         Assert.Contains("Timer F", failed.Reason);
         ExpectStopped(exchange.Dialog);
         Assert.Equal(0, LiveDialogs().Dialogs);
+        Assert.Equal(0, LiveDialogs().AwaitingTimerK);
         Assert.Equal(1, Metrics.NotifyTimeouts);
         Assert.Equal(0, Metrics.LiveDialogs);
 
@@ -145,33 +147,127 @@ public sealed class NotifyTransactionSpecs : PnpSpec
     }
 
     [Fact]
-    public void The_final_response_ends_the_dialog_and_copies_of_it_are_absorbed_without_an_answer()
+    public void After_the_final_response_the_dialog_waits_out_Timer_K_absorbing_copies_and_stops_at_T4()
     {
         var exchange = StartExchange(SipText.Snom360);
         AdvanceTo(0.1);
         var answer = PhoneAnswer(exchange.Notify.Request, 200);
         Inject(answer, ByUnicast());
         ExpectEvent<NotifyAcknowledged>();
+        Settle(exchange.Dialog);
 
-        // RFC 3261 §17.1.2.2: Completed would only absorb copies of the response for Timer K; the router
-        // discards responses for a Call-ID without a dialog (§18.1.2), so the dialog ends at once.
-        ExpectStopped(exchange.Dialog);
-        var live = LiveDialogs();
-        Assert.Equal(0, live.Dialogs);
-        Assert.Equal(1, live.CompletedTransactions);
+        // The outcome is reported at the final response: no longer live for the cap, the gauge or a
+        // drain; the router answers SUBSCRIBE retransmissions (Timer J); the actor waits for Timer K.
+        Assert.Equal(new Actors.DialogRouter.LiveDialogs(0, 1, 1), LiveDialogs());
+        Assert.Equal(0, Metrics.LiveDialogs);
         Assert.Equal(1, Metrics.DialogsCompleted);
         Assert.Equal(0, Metrics.DialogsCrashed);
 
-        // Copies of the phone's 200 (duplicated on the way, or answering a retransmission) within and
-        // after Timer K: absorbed, never answered, no second event, no retransmission.
-        foreach (var at in new[] { 0.6, 1.6, 3.6, 5.1, 10.0 })
+        // RFC 3261 §17.1.2.2 Completed: copies of the 200 (duplicated on the way, or answering a
+        // retransmission) reach the dialog and are absorbed — no datagram, no second event.
+        foreach (var at in new[] { 0.6, 1.6, 3.6, 5.099 })
         {
             AdvanceTo(at);
             Inject(answer, ByUnicast());
-            ExpectNoDatagram();
-            ExpectNoEvent();
+            ExpectNoDatagram(exchange.Dialog);
+            ExpectNoEvent(exchange.Dialog);
+            Assert.True(IsAlive(exchange.Dialog), $"the dialog stopped before Timer K (at {at} s)");
         }
+        Assert.Equal(1, LiveDialogs().AwaitingTimerK);
+
+        // Timer K = T4 = 5 s after the final response: Terminated.
+        AdvanceTo(5.1);
+        ExpectStopped(exchange.Dialog);
+        Assert.Equal(new Actors.DialogRouter.LiveDialogs(0, 1, 0), LiveDialogs());
+
+        // After Timer K the router discards copies itself (§18.1.2): still nothing sent.
+        AdvanceTo(10);
+        Inject(answer, ByUnicast());
+        ExpectNoDatagram();
+        ExpectNoEvent();
         Assert.Equal(1, Metrics.DialogsStarted);
+        Assert.Equal(1, Metrics.DialogsCompleted);
+    }
+
+    [Fact]
+    public void Timer_K_stops_an_error_answered_NOTIFY_too_and_absorbs_its_copies()
+    {
+        var exchange = StartExchange(SipText.Snom360);
+        AdvanceTo(0.2);
+        var answer = PhoneAnswer(exchange.Notify.Request, 489, "Bad Event");
+        Inject(answer, ByUnicast());
+        Assert.Equal(489, ExpectEvent<ProvisioningFailed>().StatusCode);
+
+        AdvanceTo(5.199);
+        Inject(answer, ByUnicast());
+        ExpectNoDatagram(exchange.Dialog);
+        ExpectNoEvent(exchange.Dialog);
+        Assert.True(IsAlive(exchange.Dialog));
+
+        AdvanceTo(5.2);
+        ExpectStopped(exchange.Dialog);
+    }
+
+    [Fact]
+    public void A_Timer_F_give_up_terminates_at_once_without_Timer_K()
+    {
+        var exchange = StartExchange(SipText.Snom360);
+        for (var second = 1; second <= 32; second++)
+        {
+            AdvanceTo(second);
+            Settle(exchange.Dialog);
+        }
+        ExpectEvent<ProvisioningFailed>();
+        // RFC 3261 §17.1.2.2: Timer F → Terminated directly; the clock does not move again.
+        ExpectStopped(exchange.Dialog);
+        Assert.Equal(0, LiveDialogs().AwaitingTimerK);
+    }
+
+    [Fact]
+    public async Task A_drain_does_not_wait_for_dialogs_that_only_wait_out_Timer_K()
+    {
+        var exchange = StartExchange(SipText.Snom360);
+        AdvanceTo(0.1);
+        Inject(PhoneAnswer(exchange.Notify.Request, 200), ByUnicast());
+        ExpectEvent<NotifyAcknowledged>();
+        Settle(exchange.Dialog);
+        Assert.Equal(1, LiveDialogs().AwaitingTimerK);
+
+        // The virtual clock stands still: Drained can only come from the router not counting the dialog.
+        await Router.Ask<Actors.DialogRouter.Drained>(Actors.DialogRouter.Drain.Instance, TimeSpan.FromSeconds(3));
+        Assert.True(IsAlive(exchange.Dialog));
+    }
+
+    [Fact]
+    public async Task A_drain_does_not_wait_for_an_answered_check_sync_NOTIFY_in_Timer_K_either()
+    {
+        var outcomes = CreateTestProbe();
+        var phone = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("10.0.0.91"), 5060);
+        Router.Tell(new Actors.DialogRouter.SendCheckSync("000413b50a1c", phone, false, outcomes.Ref));
+        var checkSync = ExpectNotify().Request;
+        Inject(PhoneAnswer(checkSync, 200), ByUnicast(phone));
+        Assert.Equal(200, outcomes.ExpectMsg<Actors.CheckSyncTransaction.Outcome>().StatusCode);
+        Settle();
+        Assert.Equal(new Actors.DialogRouter.LiveDialogs(0, 0, 1), LiveDialogs());
+
+        await Router.Ask<Actors.DialogRouter.Drained>(Actors.DialogRouter.Drain.Instance, TimeSpan.FromSeconds(3));
+
+        // Timer K still ends it, and nothing is left behind.
+        AdvanceTo(5);
+        AwaitAssert(() => Assert.Equal(new Actors.DialogRouter.LiveDialogs(0, 0, 0), LiveDialogs()));
+        ExpectNoDatagram();
+    }
+
+    [Fact]
+    public async Task A_drain_waits_for_a_NOTIFY_still_in_flight()
+    {
+        var exchange = StartExchange(SipText.Snom360);
+        var drained = Router.Ask<Actors.DialogRouter.Drained>(Actors.DialogRouter.Drain.Instance, TimeSpan.FromSeconds(10));
+        Settle(exchange.Dialog);
+        Assert.False(drained.IsCompleted);
+
+        Inject(PhoneAnswer(exchange.Notify.Request, 200), ByUnicast());
+        await drained;
     }
 
     [Theory]
@@ -196,6 +292,7 @@ public sealed class NotifyTransactionSpecs : PnpSpec
             ExpectNoDatagram(exchange.Dialog);
         }
         ExpectNoEvent(exchange.Dialog);
+        Assert.True(IsAlive(exchange.Dialog)); // Completed until Timer K
         AdvanceTo(5.2);
         ExpectStopped(exchange.Dialog);
         AdvanceTo(40);

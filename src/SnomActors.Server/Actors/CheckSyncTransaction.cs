@@ -155,7 +155,9 @@ public sealed class CheckSyncTransaction : UntypedActor, IWithTimers
                 Disarm(nameof(TimerE));
                 Disarm(nameof(TimerF));
                 _start.ReplyTo.Tell(new Outcome(_start.Mac, _start.Target, response.StatusCode, $"{response.StatusCode} {response.ReasonPhrase}"));
-                // RFC 3261 §17.1.2.2: Completed; Timer K absorbs retransmitted responses.
+                // RFC 3261 §17.1.2.2: Completed; Timer K absorbs retransmitted responses. The router
+                // stops counting us live now, so that a shutdown drain does not wait out Timer K.
+                Context.Parent.Tell(new DialogMessages.Completed(_start.CallId, "", "", _start.LocalAddress, DateTimeOffset.MinValue) { AwaitingTimerK = true });
                 Arm(nameof(TimerK), TimerK.Instance, _start.Timers.TimerK);
                 Enter(Completed);
                 break;
@@ -174,7 +176,8 @@ public sealed class CheckSyncTransaction : UntypedActor, IWithTimers
     private void Completed(object message)
     {
         if (message is TimerK) Stop();
-        else if (message is DialogMessages.Reattach) Sender.Tell(new DialogMessages.Attached(_start.CallId, _start.Mac));
+        else if (message is DialogMessages.Reattach)
+            Sender.Tell(new DialogMessages.Completed(_start.CallId, "", "", _start.LocalAddress, DateTimeOffset.MinValue) { AwaitingTimerK = true });
     }
 
     private void Finish(int? status, string detail)

@@ -11,10 +11,25 @@ public static class DialogMessages
     public sealed record Inbound(SipMessage Message, DatagramOrigin Origin, DateTimeOffset ReceivedAt);
 
     /// <summary>
-    /// Sent by a dialog to its router just before it stops while its SUBSCRIBE server transaction
-    /// is still within Timer J: the router answers further retransmissions from this record.
+    /// Sent by a dialog to its router when its exchange is over (the NOTIFY's final response or Timer
+    /// F): the router no longer counts it as live, and answers SUBSCRIBE retransmissions from this
+    /// record until <see cref="TimerJExpiresAt"/>.
     /// </summary>
-    public sealed record Completed(string CallId, string LocalTag, string TransactionKey, IPAddress LocalAddress, DateTimeOffset TimerJExpiresAt);
+    public sealed record Completed(string CallId, string LocalTag, string TransactionKey, IPAddress LocalAddress, DateTimeOffset TimerJExpiresAt)
+    {
+        /// <summary>
+        /// The NOTIFY transaction is in Completed (RFC 3261 §17.1.2.2): the actor lives on for Timer K
+        /// and the router keeps routing responses for the Call-ID to it until
+        /// <see cref="TransactionTerminated"/>. False after Timer F, which terminates at once.
+        /// </summary>
+        public bool AwaitingTimerK { get; init; }
+    }
+
+    /// <summary>
+    /// Sent by a dialog whose NOTIFY transaction is Terminated (after Timer K, or Timer F): the router
+    /// forgets it and stops it. Always follows a <see cref="Completed"/>.
+    /// </summary>
+    public sealed record TransactionTerminated(string CallId);
 
     /// <summary>Asks a surviving dialog to re-introduce itself after its router restarted.</summary>
     public sealed record Reattach

@@ -27,8 +27,12 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         public static readonly GetLiveDialogs Instance = new();
     }
 
-    /// <summary>Live dialog actors and the SUBSCRIBE transactions still remembered for Timer J.</summary>
-    public sealed record LiveDialogs(int Dialogs, int CompletedTransactions);
+    /// <summary>
+    /// Live dialogs (exchanges whose NOTIFY has no final response yet: what the cap and the drain
+    /// count), the SUBSCRIBE transactions still remembered for Timer J, and the finished dialogs whose
+    /// actor still waits out Timer K (RFC 3261 §17.1.2.2 Completed) absorbing response copies.
+    /// </summary>
+    public sealed record LiveDialogs(int Dialogs, int CompletedTransactions, int AwaitingTimerK = 0);
 
     /// <summary>Asks the router for the transport's bound endpoints; answered with the last <see cref="SipTransport.Bound"/> (or none yet).</summary>
     public sealed record GetBinding
@@ -111,6 +115,9 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
     private readonly Dictionary<string, DialogEntry> _dialogs = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _callIds = new();
     private readonly Dictionary<string, CompletedTransaction> _completed = new(StringComparer.Ordinal);
+    // Dialogs whose exchange is over but whose NOTIFY transaction is still Completed (Timer K): they
+    // get the responses for their Call-ID, nothing else, and count neither as live nor for the drain.
+    private readonly Dictionary<string, IActorRef> _awaitingTimerK = new(StringComparer.Ordinal);
     private readonly Queue<(string CallId, DateTimeOffset ExpiresAt)> _completedExpiry = new();
     private readonly HashSet<IActorRef> _reattaching = [];
     private readonly HashSet<IActorRef> _watched = [];
@@ -221,7 +228,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             case SipTransport.Received received:
                 _heldDuringReattach.Enqueue(received);
                 break;
-            case DialogMessages.Attached or DialogMessages.Completed:
+            case DialogMessages.Attached or DialogMessages.Completed or DialogMessages.TransactionTerminated:
                 var child = Sender;
                 OnReceive(message);
                 Reattached(child);
@@ -263,6 +270,9 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             case DialogMessages.Completed completed:
                 OnDialogCompleted(completed);
                 break;
+            case DialogMessages.TransactionTerminated terminated:
+                OnTransactionTerminated(terminated);
+                break;
             case Terminated terminated:
                 OnTerminated(terminated.ActorRef);
                 break;
@@ -298,7 +308,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
                 Sender.Tell((object?)_binding ?? new Status.Failure(new InvalidOperationException("transport not bound yet")));
                 break;
             case GetLiveDialogs:
-                Sender.Tell(new LiveDialogs(_dialogs.Count, _completed.Count));
+                Sender.Tell(new LiveDialogs(_dialogs.Count, _completed.Count, _awaitingTimerK.Count));
                 break;
             case SendCheckSync checkSync:
                 if (!_draining) StartCheckSync(checkSync);
@@ -334,11 +344,13 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
     {
         var origin = received.Origin;
         var receivedAt = Now;
-        if (!SipParser.TryParse(received.Data, out var message, out var error))
+        if (!SipParser.TryParse(received.Data, out var message, out var error, _options.ParserLimits))
         {
             _metrics.DatagramReceived(ReceivedDatagram.Malformed);
             if (origin.ViaMulticast || error!.Kind == SipParseErrorKind.Empty) return;
-            // RFC 3261 §8.2 / §21: 400 naming the fault (505, 513 where they apply); dropped when no usable Via.
+            // RFC 3261 §8.2 / §21: 400 naming the fault (505, 513 where they apply); dropped when no usable
+            // Via. A datagram over the size or line limit still yields its start line and Via/From/To/
+            // Call-ID/CSeq from a bounded scan (SipParser), so it gets its 513 / 400 too.
             var reply = SipResponseBuilder.BuildForParseError(error, origin.Source, SipIdentifiers.NewTag());
             var destination = SipResponseBuilder.DestinationForParseError(error, origin.Source);
             if (reply is null || destination is null) return;
@@ -354,6 +366,8 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             // RFC 3261 §17.1.3: responses go to their client transaction; strays are discarded.
             if (_dialogs.TryGetValue(response.CallId, out var owner))
                 owner.Dialog.Tell(new DialogMessages.Inbound(response, origin, receivedAt));
+            else if (_awaitingTimerK.TryGetValue(response.CallId, out var completing))
+                completing.Tell(new DialogMessages.Inbound(response, origin, receivedAt));
             return;
         }
 
@@ -601,6 +615,10 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         SipReplies.Reply(_transport, _metrics, request, origin, status, reason, extra);
     }
 
+    /// <summary>
+    /// The exchange is over: the dialog stops counting as live (cap, live-dialog gauge, drain) now,
+    /// even if its actor still waits out Timer K, so that a shutdown never waits the extra T4.
+    /// </summary>
     private void OnDialogCompleted(DialogMessages.Completed completed)
     {
         if (_dialogs.TryGetValue(completed.CallId, out var entry) && entry.Dialog.Equals(Sender))
@@ -608,14 +626,33 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             _dialogs.Remove(completed.CallId);
             _metrics.DialogEnded(crashed: false);
         }
+        if (completed.AwaitingTimerK)
+        {
+            _awaitingTimerK[completed.CallId] = Sender;
+            _callIds[Sender] = completed.CallId; // re-learnt after a restart, so that a crash still cleans up
+        }
+        CheckDrained();
+        if (completed.TimerJExpiresAt <= Now) return;
+        _completed[completed.CallId] = new CompletedTransaction(completed.LocalTag, completed.TransactionKey, completed.LocalAddress, completed.TimerJExpiresAt);
+        _completedExpiry.Enqueue((completed.CallId, completed.TimerJExpiresAt));
+    }
+
+    /// <summary>The dialog's NOTIFY transaction is Terminated: forget it and stop it.</summary>
+    private void OnTransactionTerminated(DialogMessages.TransactionTerminated terminated)
+    {
+        if (_awaitingTimerK.TryGetValue(terminated.CallId, out var completing) && completing.Equals(Sender))
+            _awaitingTimerK.Remove(terminated.CallId);
+        if (_dialogs.TryGetValue(terminated.CallId, out var entry) && entry.Dialog.Equals(Sender))
+        {
+            // Completed was lost (a router restart in between): the exchange ended all the same.
+            _dialogs.Remove(terminated.CallId);
+            _metrics.DialogEnded(crashed: false);
+        }
         // Only check-sync transactions and dialogs re-attached after a restart are watched.
         if (_callIds.Remove(Sender) && _watched.Remove(Sender)) Context.Unwatch(Sender);
         // The dialog waits for this: whatever was routed to it before now is already in its mailbox.
         Sender.Tell(PoisonPill.Instance);
         CheckDrained();
-        if (completed.TimerJExpiresAt <= Now) return;
-        _completed[completed.CallId] = new CompletedTransaction(completed.LocalTag, completed.TransactionKey, completed.LocalAddress, completed.TimerJExpiresAt);
-        _completedExpiry.Enqueue((completed.CallId, completed.TimerJExpiresAt));
     }
 
     private void OnTerminated(IActorRef actor)
@@ -637,6 +674,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         }
         _watched.Remove(actor);
         if (!_callIds.Remove(actor, out var callId)) return;
+        if (_awaitingTimerK.TryGetValue(callId, out var completing) && completing.Equals(actor)) _awaitingTimerK.Remove(callId);
         if (_dialogs.TryGetValue(callId, out var entry) && entry.Dialog.Equals(actor))
         {
             // Terminated without Completed: the dialog failed and was stopped by supervision.

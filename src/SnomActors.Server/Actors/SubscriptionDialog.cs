@@ -17,14 +17,16 @@ namespace SnomActors.Server.Actors;
 /// URL. Created by the <see cref="DialogRouter"/> per Call-ID; stopped, never restarted, when done.
 /// </summary>
 /// <remarks>
-/// States of the NOTIFY transaction: Trying → (1xx) Proceeding → (final response or Timer F) done.
-/// The dialog stops at the final response: RFC 3261 §17.1.2.2 Completed only absorbs retransmitted
-/// responses for Timer K, and a response for a Call-ID with no dialog is discarded by the router
-/// (§18.1.2) — the same behaviour, without keeping an actor and a timer alive for T4. Likewise the
-/// SUBSCRIBE server transaction stays Completed for Timer J, re-sending the identical 200 to
-/// retransmissions; the router takes over that duty when the dialog stops (see
-/// <see cref="DialogMessages.Completed"/>), so that a finished exchange costs a few bytes instead of
-/// an actor. Timer J is a deadline compared on demand, not a scheduled message.
+/// States of the NOTIFY transaction (RFC 3261 §17.1.2.2, unreliable transport): Trying → (1xx)
+/// Proceeding → (final response) Completed → (Timer K = T4) Terminated, or Trying/Proceeding →
+/// (Timer F) Terminated. The exchange's outcome is reported at the final response — the router
+/// counts the dialog as ended, the registry gets its event, the latency histograms their sample —
+/// and only the actor lives on in Completed for Timer K, absorbing copies of the response, so a
+/// shutdown drain never waits for it. The SUBSCRIBE server transaction stays Completed for Timer J,
+/// re-sending the identical 200 to retransmissions; the router takes over that duty at the final
+/// response (see <see cref="DialogMessages.Completed"/>), so a finished exchange costs a few bytes
+/// instead of an actor once Timer K is over. Timer J is a deadline compared on demand, not a
+/// scheduled message.
 /// </remarks>
 public sealed class SubscriptionDialog : UntypedActor, IWithTimers
 {
@@ -51,6 +53,15 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
     {
         public static readonly TimerE Instance = new();
     }
+
+    /// <summary>Timer K: the end of Completed. Armed on the same timer key as E, which it replaces.</summary>
+    private sealed record TimerK
+    {
+        public static readonly TimerK Instance = new();
+    }
+
+    /// <summary>The dialog's one timer key (E/F while the NOTIFY is in flight, K in Completed).</summary>
+    private const string TimerKey = "NOTIFY";
 
     /// <summary>
     /// Creates dialogs with a plain constructor call: <c>Props.Create&lt;T&gt;(args)</c> finds the
@@ -111,6 +122,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
     private UntypedReceive _phase;
     private DateTimeOffset _timerFExpiresAt;
     private DateTimeOffset? _timerDueAt; // when the armed timer fires; null when none is armed
+    private object _timerArmed = TimerE.Instance; // which timer that is (E/F or K)
     private Queue<object>? _heldUntilHandoff; // only a restarted incarnation needs it
 
     /// <summary>A restarted incarnation: it knows who it is and awaits the rest by <see cref="Handoff"/>.</summary>
@@ -259,7 +271,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         _timerJExpiresAt = old._timerJExpiresAt;
         _timerFExpiresAt = old._timerFExpiresAt;
         // The old timer died with the old instance: re-arm it for the time it had left.
-        if (old._timerDueAt is { } due) ArmTimer(due);
+        if (old._timerDueAt is { } due) Arm(old._timerArmed, due);
         Enter((UntypedReceive)old._phase.Method.CreateDelegate(typeof(UntypedReceive), this));
     }
 
@@ -270,17 +282,21 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
     }
 
     /// <summary>Arms the timer for <paramref name="timerEDue"/>, or for Timer F's deadline when that comes first.</summary>
-    private void ArmTimer(DateTimeOffset timerEDue)
+    private void ArmTimer(DateTimeOffset timerEDue) =>
+        Arm(TimerE.Instance, timerEDue < _timerFExpiresAt ? timerEDue : _timerFExpiresAt);
+
+    /// <summary>(Re-)arms the dialog's one timer with <paramref name="timer"/>, replacing whatever was armed.</summary>
+    private void Arm(object timer, DateTimeOffset due)
     {
-        var due = timerEDue < _timerFExpiresAt ? timerEDue : _timerFExpiresAt;
         var now = Now;
-        Timers.StartSingleTimer(nameof(TimerE), TimerE.Instance, due > now ? due - now : TimeSpan.Zero);
+        Timers.StartSingleTimer(TimerKey, timer, due > now ? due - now : TimeSpan.Zero);
         _timerDueAt = due;
+        _timerArmed = timer;
     }
 
     private void DisarmTimer()
     {
-        Timers.Cancel(nameof(TimerE));
+        Timers.Cancel(TimerKey);
         _timerDueAt = null;
     }
 
@@ -422,7 +438,6 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
             Enter(NotifyProceeding);
             return;
         }
-        DisarmTimer();
         var metrics = _metrics;
         if (response.IsSuccess)
         {
@@ -441,9 +456,45 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
             if (metrics.OutcomeLogs.TryTake()) Log.Warning("PnP {0} mac={1} vendor={2} model={3} source={4}: {5}",
                 CallId, Mac ?? "-", _device.Vendor, _device.Model ?? "-", _origin.Source, reason);
         }
-        // RFC 3261 §17.1.2.2 Completed (Timer K) only absorbs copies of this response: the router
-        // discards responses for a Call-ID without a dialog, so the dialog can end right here.
-        Finish();
+        // RFC 3261 §17.1.2.2: a final response moves the transaction to Completed, where Timer K = T4
+        // (unreliable transport) absorbs retransmitted responses. The outcome is reported now; only
+        // the actor waits. Replaces Timer E/F on the dialog's one timer.
+        Report(completing: true);
+        if (_timers.TimerK <= TimeSpan.Zero)
+        {
+            Terminate();
+            return;
+        }
+        Arm(TimerK.Instance, Now + _timers.TimerK);
+        Enter(NotifyCompleted);
+    }
+
+    /// <summary>
+    /// RFC 3261 §17.1.2.2 Completed: "any retransmissions of the final response that are received
+    /// while in the Completed state MUST cause the response to be discarded" — no datagram, no event.
+    /// The router sends only responses here; requests for this Call-ID are its own (Timer J) duty.
+    /// </summary>
+    private void NotifyCompleted(object message)
+    {
+        switch (message)
+        {
+            case TimerK:
+                // RFC 3261 §17.1.2.2: Timer K fires in Completed → Terminated.
+                _timerDueAt = null;
+                Terminate();
+                break;
+            case TimerE:
+                break; // a Timer E that was already in the mailbox when the final response came
+            case DialogMessages.Reattach:
+                // A restarted router must not count us live again: we are only waiting out Timer K.
+                Report(completing: true);
+                break;
+            case DialogMessages.Inbound { Message: SipResponse }:
+                break; // a copy of the final response (or a late 1xx): absorbed
+            default:
+                Common(message);
+                break;
+        }
     }
 
     private void Retransmit(bool proceeding)
@@ -466,18 +517,28 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         Context.System.EventStream.Publish(new ProvisioningFailed(CallId, Mac, reason, null, Now));
         if (_metrics.OutcomeLogs.TryTake()) Log.Warning("PnP {0} mac={1} vendor={2} model={3} source={4}: {5}",
             CallId, Mac ?? "-", _device.Vendor, _device.Model ?? "-", _origin.Source, reason);
-        Finish();
+        // RFC 3261 §17.1.2.2: Timer F moves Trying/Proceeding straight to Terminated — no Timer K.
+        Report(completing: false);
+        Terminate();
     }
 
-    private void Finish()
-    {
-        // Always tell the router we ended normally (it tells a crash by a Terminated without this);
-        // it keeps the transaction for Timer J only if J has not yet expired.
+    /// <summary>
+    /// Tells the router the exchange is over: it stops counting this dialog as live (cap, metrics,
+    /// drain) and keeps the SUBSCRIBE transaction for Timer J if J has not yet expired. With
+    /// <paramref name="completing"/> the actor still waits out Timer K and the router keeps routing
+    /// responses for the Call-ID to it. Always sent, so that the router tells a crash (Terminated
+    /// without this) from a normal end.
+    /// </summary>
+    private void Report(bool completing) =>
         Context.Parent.Tell(new DialogMessages.Completed(CallId, _localTag, _transactionKey, _origin.LocalAddress,
-            TimerJExpired ? Now : _timerJExpiresAt));
-        // Not Context.Stop: until the router has read Completed it may still route a SUBSCRIBE
-        // retransmission here. The router stops the dialog with a PoisonPill once it has taken over,
-        // and whatever it routed before that is still answered in Done.
+            TimerJExpired ? Now : _timerJExpiresAt) { AwaitingTimerK = completing });
+
+    private void Terminate()
+    {
+        // Not Context.Stop: until the router has read this it may still route a datagram here. The
+        // router stops the dialog with a PoisonPill once it has taken over, and whatever it routed
+        // before that is still handled in Done.
+        Context.Parent.Tell(new DialogMessages.TransactionTerminated(CallId));
         Enter(Done);
     }
 
@@ -485,7 +546,11 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
     /// Exchange over, waiting for the router's PoisonPill: retransmitted SUBSCRIBEs still get the 200,
     /// copies of the phone's response are dropped by <see cref="Common"/>, and the timer is disarmed.
     /// </summary>
-    private void Done(object message) => Common(message);
+    private void Done(object message)
+    {
+        if (message is DialogMessages.Reattach) Sender.Tell(new DialogMessages.TransactionTerminated(CallId));
+        else Common(message);
+    }
 
     private void Send(byte[] datagram, System.Net.IPEndPoint destination, SentDatagram kind)
     {

@@ -94,6 +94,12 @@ public sealed record PnpOptions
     /// <summary>Add a trailing '/' to Grandstream URLs, which must be directories (protocol.md §5.2).</summary>
     public bool GrandstreamDirectoryUrls { get; init; } = true;
 
+    /// <summary>
+    /// The router's parser limits: datagram size (513 beyond it on unicast), line length and header
+    /// rows (400 naming the fault). <c>Sip:MaxDatagramBytes</c>, <c>Sip:MaxLineLength</c>, <c>Sip:MaxHeaderCount</c>.
+    /// </summary>
+    public Sip.Parsing.SipParserLimits ParserLimits { get; init; } = Sip.Parsing.SipParserLimits.Default;
+
     /// <summary>RFC 3261 timer base values.</summary>
     public SipTimers Timers { get; init; } = SipTimers.Default;
 

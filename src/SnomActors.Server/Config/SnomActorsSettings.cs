@@ -1,6 +1,7 @@
 using System.Net;
 using SnomActors.Sip.Building;
 using SnomActors.Sip.Identity;
+using SnomActors.Sip.Parsing;
 using SnomActors.Transport.Udp;
 
 namespace SnomActors.Server.Config;
@@ -55,6 +56,12 @@ public sealed class SnomActorsSettings
         public int T1Milliseconds { get; set; } = 500;
         public int T2Milliseconds { get; set; } = 4000;
         public int T4Milliseconds { get; set; } = 5000;
+        /// <summary>Largest datagram parsed (1-65535); a larger request gets 513 on unicast.</summary>
+        public int MaxDatagramBytes { get; set; } = SipParserLimits.Default.MaxDatagramBytes;
+        /// <summary>Longest header-section line (start line, header row or continuation); beyond it 400 on unicast.</summary>
+        public int MaxLineLength { get; set; } = SipParserLimits.Default.MaxLineLength;
+        /// <summary>Most header rows in a message; beyond it 400 on unicast.</summary>
+        public int MaxHeaderCount { get; set; } = SipParserLimits.Default.MaxHeaderCount;
     }
 
     public sealed class RegistrySettings
@@ -110,12 +117,31 @@ public sealed class SnomActorsSettings
     }
 
     /// <summary>The first HTTP URL's port (what <c>{port}</c> in URL templates stands for).</summary>
-    public int HttpPort()
+    public int HttpPort() => FirstHttpUrl() is { } uri ? uri.Port : 8080;
+
+    /// <summary>
+    /// What <c>{server}</c> in URL templates stands for: <c>Http:PublicHost</c> when set, else the
+    /// first HTTP URL's host when it names one address or name (<c>--http-url http://10.0.0.5:8080</c>,
+    /// <c>localhost</c> included), else empty — a wildcard (<c>0.0.0.0</c>, <c>*</c>, <c>+</c>,
+    /// <c>[::]</c>) listens everywhere, so the address of the interface the SUBSCRIBE arrived on is used.
+    /// </summary>
+    public string ServerHost()
+    {
+        if (Http.PublicHost.Length > 0) return Http.PublicHost;
+        if (FirstHttpUrl() is not { } uri) return "";
+        if (uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6
+            && IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address)
+            && (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)))
+            return "";
+        return uri.Host; // IPv6 keeps its brackets, as a URL needs them
+    }
+
+    private Uri? FirstHttpUrl()
     {
         var first = Http.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-        if (first is null) return 8080;
+        if (first is null) return null;
         var normalised = first.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
-        return Uri.TryCreate(normalised, UriKind.Absolute, out var uri) ? uri.Port : 8080;
+        return Uri.TryCreate(normalised, UriKind.Absolute, out var uri) ? uri : null;
     }
 
     /// <summary>Checks the settings and turns them into the PnP core's options; throws naming the bad setting.</summary>
@@ -137,13 +163,16 @@ public sealed class SnomActorsSettings
             throw new ArgumentException("Sip:NotifiesPerSecond must be >= 0 (0 = unpaced); when pacing, Sip:NotifyBurst and Sip:NotifyQueueLimit must be at least 1.");
         if (Sip.T1Milliseconds < 1 || Sip.T2Milliseconds < Sip.T1Milliseconds || Sip.T4Milliseconds < 0)
             throw new ArgumentException("Sip timers must satisfy 0 < T1 <= T2 and T4 >= 0.");
+        if (Sip.MaxDatagramBytes is < 1 or > 65_535) throw new ArgumentException($"Sip:MaxDatagramBytes {Sip.MaxDatagramBytes} is not in 1-65535.");
+        if (Sip.MaxLineLength < 1) throw new ArgumentException($"Sip:MaxLineLength {Sip.MaxLineLength} must be at least 1.");
+        if (Sip.MaxHeaderCount < 1) throw new ArgumentException($"Sip:MaxHeaderCount {Sip.MaxHeaderCount} must be at least 1.");
         return new PnpOptions
         {
             ProvisioningUrlTemplate = Provisioning.UrlTemplate,
             VendorUrlTemplates = Provisioning.VendorUrlTemplates.ToDictionary(kv => kv.Key.ToLowerInvariant(), kv => kv.Value),
             ModelUrlTemplates = new Dictionary<string, string>(Provisioning.ModelUrlTemplates, StringComparer.OrdinalIgnoreCase),
             MacUrlTemplates = macTemplates,
-            ServerHost = Http.PublicHost,
+            ServerHost = ServerHost(),
             HttpPort = HttpPort(),
             SipPort = boundSipPort,
             UnknownDevices = Provisioning.UnknownDevices,
@@ -158,6 +187,7 @@ public sealed class SnomActorsSettings
             NotifyPacing = new Overload.NotifyPacingOptions(Sip.NotifiesPerSecond, Sip.NotifyBurst, Sip.NotifyQueueLimit),
             RateLimits = new Overload.RateLimitOptions(Sip.RatePerSource, Sip.RatePerSourceBurst, Sip.RateGlobal, Sip.RateGlobalBurst, Sip.RateExemptLoopback),
             AppendCrLfToUrlBody = Provisioning.AppendCrLfToUrlBody,
+            ParserLimits = new SipParserLimits(Sip.MaxDatagramBytes, Sip.MaxHeaderCount, Sip.MaxLineLength),
             Timers = new SipTimers(TimeSpan.FromMilliseconds(Sip.T1Milliseconds), TimeSpan.FromMilliseconds(Sip.T2Milliseconds), TimeSpan.FromMilliseconds(Sip.T4Milliseconds)),
         };
     }

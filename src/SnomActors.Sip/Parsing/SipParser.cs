@@ -49,7 +49,7 @@ public static class SipParser
     {
         message = null;
         if (data.Length > limits.MaxDatagramBytes)
-            return Error(SipParseErrorKind.TooLarge, $"message of {data.Length} octets exceeds {limits.MaxDatagramBytes}");
+            return Recover(data, limits, SipParseErrorKind.TooLarge, $"message of {data.Length} octets exceeds {limits.MaxDatagramBytes}");
 
         // RFC 3261 §7.5: ignore CRLFs before the start line (also keep-alives).
         var start = 0;
@@ -83,7 +83,7 @@ public static class SipParser
         var missingEmptyLine = headerEnd < 0;
         if (missingEmptyLine) headerEnd = bodyStart = section.Length;
         if (longestLine > limits.MaxLineLength)
-            return Error(SipParseErrorKind.LineTooLong, $"a line of {longestLine} octets exceeds {limits.MaxLineLength}");
+            return Recover(data, limits, SipParseErrorKind.LineTooLong, $"a line of {longestLine} octets exceeds {limits.MaxLineLength}");
 
         var chars = ArrayPool<char>.Shared.Rent(Math.Max(headerEnd, 1));
         var slots = ArrayPool<HeaderSlot>.Shared.Rent(Math.Max(1, Math.Min(lineCount, limits.MaxHeaderCount + 1)));
@@ -322,6 +322,77 @@ public static class SipParser
             ? new SipResponse(head.StatusCode, head.Reason!, parts)
             : new SipRequest(head.Method!, head.UriStart, head.UriLength, parts);
         return null;
+    }
+
+    /// <summary>
+    /// For a datagram refused before it is parsed (larger than the limit, or with a line longer than
+    /// the limit): reads the start line and the rows a UAS needs to answer — Via, From, To, Call-ID,
+    /// CSeq — so that the unicast path can send the 513 / 400 (RFC 3261 §8.2, §21) instead of
+    /// dropping the datagram. Bounded like the parser: at most <see cref="SipParserLimits.MaxDatagramBytes"/>
+    /// octets and <see cref="SipParserLimits.MaxHeaderCount"/> rows are read, the body never, and a
+    /// line over the limit is skipped (with its continuations), never decoded. Returns the error without
+    /// a method when the start line itself cannot be read: nothing can be answered then.
+    /// </summary>
+    private static SipParseError Recover(ReadOnlySpan<byte> data, SipParserLimits limits, SipParseErrorKind kind, string detail)
+    {
+        var start = 0;
+        while (start < data.Length && data[start] is (byte)'\r' or (byte)'\n') start++;
+        var section = data[start..];
+        if (section.Length > limits.MaxDatagramBytes) section = section[..limits.MaxDatagramBytes];
+
+        string? method = null;
+        var isResponse = false;
+        var headers = new List<SipHeader>(6);
+        var rows = 0;
+        var first = true;
+        var continuing = false; // whether a continuation line belongs to a row we keep
+        var pos = 0;
+        while (pos < section.Length)
+        {
+            var nl = section[pos..].IndexOf((byte)'\n');
+            var lineEnd = nl < 0 ? section.Length : pos + nl;
+            var contentEnd = lineEnd > pos && section[lineEnd - 1] == (byte)'\r' ? lineEnd - 1 : lineEnd;
+            var line = section[pos..contentEnd];
+            pos = nl < 0 ? section.Length : lineEnd + 1;
+            if (line.IsEmpty) break; // the end of the header section
+            if (line.Length > limits.MaxLineLength)
+            {
+                if (first) return Error(kind, detail);
+                continuing = false;
+                continue;
+            }
+            if (first)
+            {
+                first = false;
+                var head = ParseStartLine(Encoding.Latin1.GetString(line), line);
+                method = head.Method;
+                isResponse = head.IsResponse;
+                continue;
+            }
+            if (++rows > limits.MaxHeaderCount) break;
+            if (line[0] is (byte)' ' or (byte)'\t')
+            {
+                // RFC 3261 §7.3.1: a continuation is one SP joined to its row.
+                if (continuing)
+                {
+                    var last = headers[^1];
+                    headers[^1] = last with { Value = string.Concat(last.Value, " ", Encoding.UTF8.GetString(line).Trim(' ', '\t')) };
+                }
+                continue;
+            }
+            continuing = false;
+            var colon = line.IndexOf((byte)':');
+            if (colon <= 0) continue;
+            var nameText = Encoding.Latin1.GetString(line[..colon]).TrimEnd(' ', '\t');
+            if (!SipSyntax.IsToken(nameText)) continue;
+            var name = HeaderNames.Canonicalize(nameText);
+            if (!(ReferenceEquals(name, HeaderNames.Via) || ReferenceEquals(name, HeaderNames.From) || ReferenceEquals(name, HeaderNames.To)
+                  || ReferenceEquals(name, HeaderNames.CallId) || ReferenceEquals(name, HeaderNames.CSeq)))
+                continue;
+            headers.Add(new SipHeader(name, Encoding.UTF8.GetString(line[(colon + 1)..]).Trim(' ', '\t')));
+            continuing = true;
+        }
+        return new SipParseError(kind, detail, method, isResponse, headers);
     }
 
     /// <summary>Sets <paramref name="slot"/> to <paramref name="index"/>; true when it was already set (a duplicate).</summary>

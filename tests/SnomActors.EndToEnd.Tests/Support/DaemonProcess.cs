@@ -14,6 +14,7 @@ namespace SnomActors.EndToEnd.Tests.Support;
 internal sealed partial class DaemonProcess : IDisposable
 {
     private const int SigTerm = 15;
+    private const int SigInt = 2;
     private const int MaxKeptLines = 4000;
 
     private readonly Process _process;
@@ -132,6 +133,13 @@ internal sealed partial class DaemonProcess : IDisposable
         }
         Kill();
         return null;
+    }
+
+    /// <summary>Sends SIGINT (by pid) without waiting: what Ctrl-C in a terminal does.</summary>
+    public void SendSigint()
+    {
+        if (kill(Pid, SigInt) != 0 && !HasExited)
+            throw new InvalidOperationException($"kill({Pid}, SIGINT) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>Sends SIGTERM (by pid) without waiting.</summary>

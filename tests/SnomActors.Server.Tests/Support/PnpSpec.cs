@@ -234,6 +234,14 @@ public abstract class PnpSpec : TestKit
         return Encoding.UTF8.GetBytes(sb.ToString());
     }
 
+    /// <summary>Whether <paramref name="actor"/> still runs (Identify answered by the actor, not by dead letters).</summary>
+    protected bool IsAlive(IActorRef actor)
+    {
+        var probe = CreateTestProbe();
+        actor.Tell(new Identify(null), probe.Ref);
+        return probe.ExpectMsg<ActorIdentity>().Subject is not null;
+    }
+
     /// <summary>Watches <paramref name="actor"/> and waits for its Terminated.</summary>
     protected void ExpectStopped(IActorRef actor)
     {

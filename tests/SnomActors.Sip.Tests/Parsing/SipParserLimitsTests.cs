@@ -1,4 +1,5 @@
 using System.Text;
+using SnomActors.Sip.Messages;
 using SnomActors.Sip.Parsing;
 using SnomActors.Sip.Tests.Support;
 
@@ -60,6 +61,71 @@ public sealed class SipParserLimitsTests
         var error = Wire.Fail(Wire.Subscribe(("Accept", "Accept: " + new string('a', 9000))));
         Assert.Equal(SipParseErrorKind.LineTooLong, error.Kind);
         Assert.Equal(400, error.StatusCode);
+    }
+
+    private static readonly System.Net.IPEndPoint Phone = new(System.Net.IPAddress.Parse("192.0.2.10"), 2055);
+
+    /// <summary>The header rows a UAS needs for its answer, as the error carries them.</summary>
+    private static string? Row(SipParseError error, string name) =>
+        error.Headers.Where(h => ReferenceEquals(h.Name, name)).Select(h => h.Value).FirstOrDefault();
+
+    [Fact]
+    public void A_too_large_request_still_yields_its_method_and_the_rows_for_a_513()
+    {
+        var bytes = Wire.Message(Wire.SubscribeLines(("Content-Length", "Content-Length: 3000")), new string('x', 3000));
+        var error = Wire.Fail(bytes, new SipParserLimits(MaxDatagramBytes: 1000));
+
+        Assert.Equal(SipParseErrorKind.TooLarge, error.Kind);
+        Assert.Equal("SUBSCRIBE", error.Method);
+        Assert.False(error.IsResponse);
+        Assert.Equal("SIP/2.0/UDP 192.0.2.10:2055;rport", Row(error, HeaderNames.Via));
+        Assert.Equal("<sip:MAC%3a00041329882C@224.0.1.75>;tag=1023721533", Row(error, HeaderNames.From));
+        Assert.Equal("<sip:MAC%3a00041329882C@224.0.1.75>", Row(error, HeaderNames.To));
+        Assert.Equal("1936281451@192.0.2.10", Row(error, HeaderNames.CallId));
+        Assert.Equal("1 SUBSCRIBE", Row(error, HeaderNames.CSeq));
+        // Only what the answer needs: the body and other rows are never decoded.
+        Assert.Equal(5, error.Headers.Count);
+
+        var reply = Encoding.UTF8.GetString(SnomActors.Sip.Building.SipResponseBuilder.BuildForParseError(error, Phone, "tag1")!);
+        Assert.StartsWith("SIP/2.0 513 Message Too Large (message of 3", reply, StringComparison.Ordinal);
+        Assert.Contains("Call-ID: 1936281451@192.0.2.10\r\n", reply, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_request_with_an_over_long_header_line_still_yields_the_rows_for_a_400_naming_the_fault()
+    {
+        var error = Wire.Fail(Wire.Subscribe(("Accept", "Accept: " + new string('a', 300)),
+            ("Via", "v: SIP/2.0/UDP 192.0.2.10:2055;rport"), ("CSeq", "CSeq: 1\r\n SUBSCRIBE")), new SipParserLimits(MaxLineLength: 200));
+
+        Assert.Equal(SipParseErrorKind.LineTooLong, error.Kind);
+        Assert.Equal("SUBSCRIBE", error.Method);
+        // Compact name and a folded value are read as the parser would read them.
+        Assert.Equal("SIP/2.0/UDP 192.0.2.10:2055;rport", Row(error, HeaderNames.Via));
+        Assert.Equal("1 SUBSCRIBE", Row(error, HeaderNames.CSeq));
+        var reply = Encoding.UTF8.GetString(SnomActors.Sip.Building.SipResponseBuilder.BuildForParseError(error, Phone, "tag1")!);
+        Assert.StartsWith("SIP/2.0 400 Bad Request (a line of 308 octets exceeds 200)\r\n", reply, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void When_the_over_long_line_is_the_Via_or_the_start_line_nothing_can_be_answered()
+    {
+        var longVia = Wire.Fail(Wire.Subscribe(("Via", "Via: SIP/2.0/UDP 192.0.2.10:2055;x=" + new string('a', 300))), new SipParserLimits(MaxLineLength: 200));
+        Assert.Equal(SipParseErrorKind.LineTooLong, longVia.Kind);
+        Assert.Null(Row(longVia, HeaderNames.Via));
+        Assert.Null(SnomActors.Sip.Building.SipResponseBuilder.BuildForParseError(longVia, Phone, "tag1"));
+
+        var longUri = Wire.Fail(Wire.Subscribe(("SUBSCRIBE", "SUBSCRIBE sip:" + new string('a', 300) + "@x SIP/2.0")), new SipParserLimits(MaxLineLength: 200));
+        Assert.Null(longUri.Method);
+        Assert.Empty(longUri.Headers);
+    }
+
+    [Fact]
+    public void A_too_large_response_is_never_answered()
+    {
+        var bytes = Wire.Message(["SIP/2.0 200 OK", "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKx", "CSeq: 2 NOTIFY", "Content-Length: 0"]);
+        var error = Wire.Fail(bytes, new SipParserLimits(MaxDatagramBytes: 20));
+        Assert.True(error.IsResponse);
+        Assert.Null(SnomActors.Sip.Building.SipResponseBuilder.BuildForParseError(error, Phone, "tag1"));
     }
 
     [Fact]
