@@ -39,9 +39,11 @@ internal sealed partial class DaemonProcess : IDisposable
 
     /// <summary>
     /// Starts <c>dotnet snomactors.dll run ARGS</c> in <paramref name="workingDirectory"/>; with
-    /// <paramref name="networkNamespace"/>, inside that namespace.
+    /// <paramref name="networkNamespace"/>, inside that namespace; <paramref name="environment"/> adds or
+    /// replaces variables of the daemon's environment (e.g. systemd's NOTIFY_SOCKET).
     /// </summary>
-    public static DaemonProcess Start(IEnumerable<string> runArguments, string workingDirectory, string? networkNamespace = null)
+    public static DaemonProcess Start(IEnumerable<string> runArguments, string workingDirectory, string? networkNamespace = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo
         {
@@ -67,6 +69,7 @@ internal sealed partial class DaemonProcess : IDisposable
         start.Environment["DOTNET_CONSOLE_ANSI_COLOR"] = "false";
         start.Environment["NO_COLOR"] = "1";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
 
         var commandLine = $"{start.FileName} {string.Join(' ', start.ArgumentList)}";
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
