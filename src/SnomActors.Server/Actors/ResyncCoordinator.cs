@@ -73,7 +73,9 @@ public sealed class ResyncCoordinator : UntypedActor, IWithTimers
                 }
                 break;
             case Tick:
-                _credit = Math.Min(_credit + _perTick, Math.Max(1, _perTick));
+                // The cap keeps an idle coordinator from saving up a burst, but must not eat the
+                // fraction a tick earns: capped at the share itself, 35/s (3.5 a tick) sent 3 a tick, 30/s.
+                _credit = Math.Min(_credit + _perTick, Math.Max(1, Math.Ceiling(_perTick)));
                 while (_credit >= 1 && _queue.Count > 0)
                 {
                     _credit -= 1;
