@@ -31,6 +31,27 @@ internal sealed partial class DaemonProcess : IDisposable
     /// <summary>The daemon's pid (with <c>ip netns exec</c>: the daemon's too, ip execs it).</summary>
     public int Pid => _process.Id;
 
+    /// <summary>The first child of <see cref="Pid"/> (the daemon, when started under a parent shell), or null.</summary>
+    public int? ChildPid()
+    {
+        try
+        {
+            var children = File.ReadAllText($"/proc/{Pid}/task/{Pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return children.Length > 0 ? int.Parse(children[0], System.Globalization.CultureInfo.InvariantCulture) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Sends SIGTERM to <paramref name="pid"/> (a process this test started).</summary>
+    public static void Sigterm(int pid)
+    {
+        if (kill(pid, SigTerm) != 0)
+            throw new InvalidOperationException($"kill({pid}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
     /// <summary>True once the process has ended.</summary>
     public bool HasExited => _exited.Task.IsCompleted;
 
@@ -42,8 +63,13 @@ internal sealed partial class DaemonProcess : IDisposable
     /// <paramref name="networkNamespace"/>, inside that namespace; <paramref name="environment"/> adds or
     /// replaces variables of the daemon's environment (e.g. systemd's NOTIFY_SOCKET).
     /// </summary>
+    /// <param name="parentShell">
+    /// Run the daemon as a child of this shell (a <c>sh</c>, e.g. a link to /bin/sh named
+    /// <c>systemd</c>, which is how .NET recognises a systemd service) instead of directly;
+    /// <see cref="Pid"/> is then the shell's, <see cref="ChildPid"/> the daemon's.
+    /// </param>
     public static DaemonProcess Start(IEnumerable<string> runArguments, string workingDirectory, string? networkNamespace = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, string? parentShell = null)
     {
         var start = new ProcessStartInfo
         {
@@ -57,6 +83,12 @@ internal sealed partial class DaemonProcess : IDisposable
         {
             start.FileName = "ip";
             foreach (var a in new[] { "netns", "exec", networkNamespace, DaemonPaths.DotnetHost }) start.ArgumentList.Add(a);
+        }
+        else if (parentShell is not null)
+        {
+            // The shell stays the parent (no exec) and exits with the daemon's status.
+            start.FileName = parentShell;
+            foreach (var a in new[] { "-c", "\"$@\" & wait $!", "launcher", DaemonPaths.DotnetHost }) start.ArgumentList.Add(a);
         }
         else
         {
