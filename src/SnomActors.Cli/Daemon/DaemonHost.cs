@@ -176,7 +176,8 @@ public static class DaemonHost
             return 2;
         }
         builder.Services.AddHealthChecks().AddCheck("sip", () => readiness.SipBound
-            ? HealthCheckResult.Healthy($"SIP bound on {string.Join(", ", readiness.Endpoints)}")
+            ? HealthCheckResult.Healthy($"SIP bound on {string.Join(", ", readiness.Endpoints)}",
+                new Dictionary<string, object> { [ReadinessReport.SipEndpointsKey] = readiness.Endpoints.ToArray() })
             : HealthCheckResult.Unhealthy("SIP transport not bound yet"), tags: [RegistryHealthCheck.ReadyTag]);
 
         var app = builder.Build();

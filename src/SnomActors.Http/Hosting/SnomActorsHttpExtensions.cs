@@ -161,7 +161,11 @@ public static class SnomActorsHttpExtensions
         api.MapLiveEvents();
         app.MapOpenApi();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(RegistryHealthCheck.ReadyTag) });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(RegistryHealthCheck.ReadyTag),
+            ResponseWriter = ReadinessReport.WriteAsync,
+        });
         return app;
     }
 }
