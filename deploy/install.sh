@@ -160,10 +160,14 @@ DEFAULTS
   chmod 0644 "$root/etc/default/snomactors"
 fi
 
-# 6. Documentation.
+# 6. Documentation, with the screenshots its image links (screenshots/*.png) point at.
 install -d -m 0755 "$root$prefix/share/doc/snomactors"
 for doc in "$repo"/docs/*.md; do
   [ -e "$doc" ] && install -m 0644 "$doc" "$root$prefix/share/doc/snomactors/"
+done
+install -d -m 0755 "$root$prefix/share/doc/snomactors/screenshots"
+for image in "$repo"/docs/screenshots/*.png; do
+  [ -e "$image" ] && install -m 0644 "$image" "$root$prefix/share/doc/snomactors/screenshots/"
 done
 
 # 7. systemd.

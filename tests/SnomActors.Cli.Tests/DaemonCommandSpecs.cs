@@ -47,6 +47,55 @@ public sealed class DaemonCommandSpecs
     }
 
     [Fact]
+    public async Task The_token_option_is_sent_as_Bearer_and_wins_over_the_admin_token_file_under_data()
+    {
+        await using var daemon = await CannedDaemon.StartAsync();
+        var data = Directory.CreateTempSubdirectory("snomactors-data-");
+        try
+        {
+            File.WriteAllText(Path.Combine(data.FullName, AdminCredential.TokenFileName), "token-from-the-file\n");
+
+            var (withOption, _, optionError) = await CliRunner.RunAsync("status", "--server", daemon.Url, "--data", data.FullName, "--token", "token-from-the-option");
+            var sentWithOption = daemon.Requests.Select(r => r.Authorization).ToList();
+            daemon.Requests.Clear();
+            var (fromFile, _, fileError) = await CliRunner.RunAsync("status", "--server", daemon.Url, "--data", data.FullName);
+
+            Assert.True(withOption == 0, optionError);
+            Assert.True(fromFile == 0, fileError);
+            Assert.NotEmpty(sentWithOption);
+            Assert.All(sentWithOption, a => Assert.Equal("Bearer token-from-the-option", a));
+            Assert.NotEmpty(daemon.Requests);
+            Assert.All(daemon.Requests, r => Assert.Equal("Bearer token-from-the-file", r.Authorization));
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Every_command_that_talks_to_the_daemon_takes_server_data_and_token()
+    {
+        var root = new System.CommandLine.RootCommand("test")
+        {
+            SnomActors.Cli.Commands.StatusCommand.Create(), SnomActors.Cli.Commands.MonitorCommand.Create(),
+            SnomActors.Cli.Commands.DevicesCommand.Create(), SnomActors.Cli.Commands.SettingsCommand.Create(),
+            SnomActors.Cli.Commands.ImportCommand.Create(), SnomActors.Cli.Commands.ResyncCommand.Create(),
+        };
+        var leaves = Leaves(root).ToList();
+
+        Assert.Equal(8, leaves.Count); // status, monitor, devices, settings upload/list/versions, import, resync
+        foreach (var command in leaves)
+        {
+            var names = command.Options.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+            Assert.True(names.IsSupersetOf(["--server", "--data", "--token"]), $"{command.Name}: {string.Join(' ', names)}");
+        }
+
+        static IEnumerable<System.CommandLine.Command> Leaves(System.CommandLine.Command c) =>
+            c.Subcommands.Count == 0 ? [c] : c.Subcommands.SelectMany(Leaves);
+    }
+
+    [Fact]
     public async Task Status_prints_one_JSON_document_with_readiness_and_the_stats_as_served()
     {
         await using var daemon = await CannedDaemon.StartAsync();
@@ -147,7 +196,7 @@ public sealed class DaemonCommandSpecs
     }
 
     [Fact]
-    public void The_admin_credential_hook_is_empty_until_issue_5()
+    public void A_data_directory_without_admin_token_or_none_at_all_gives_no_credential_and_the_secret_never_prints()
     {
         var dir = Directory.CreateTempSubdirectory("snomactors-data-");
         try

@@ -81,6 +81,23 @@ public sealed class DeploySpecs(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public void Every_image_the_installed_docs_show_is_installed_beside_them()
+    {
+        Assert.True(Install("--published", Published).Exit == 0);
+        var docs = InRoot("/usr/share/doc/snomactors");
+
+        var images = Directory.GetFiles(docs, "*.md")
+            .SelectMany(md => Regex.Matches(File.ReadAllText(md), @"!\[[^\]]*\]\((?<target>[^)\s]+)\)").Select(m => (Doc: Path.GetFileName(md), Target: m.Groups["target"].Value)))
+            .ToList();
+
+        Assert.Contains(images, i => i.Doc == "operator-guide.md");
+        Assert.All(images, i => Assert.True(File.Exists(Path.Combine(docs, i.Target)), $"{i.Doc} shows {i.Target}, not installed"));
+        Assert.Equal(
+            Directory.GetFiles(Path.Combine(Repo.Root, "docs", "screenshots"), "*.png").Select(Path.GetFileName).Order(),
+            Directory.GetFiles(Path.Combine(docs, "screenshots"), "*.png").Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
     public void Reinstalling_upgrades_the_program_but_keeps_the_operators_configuration()
     {
         Assert.True(Install("--published", Published).Exit == 0);

@@ -155,6 +155,17 @@ internal sealed class FakeApi : IAsyncDisposable
             if (Devices.TryGetValue(mac, out var d)) d["admission"] = action == "approve" ? "allowed" : "denied";
             return Results.NoContent();
         });
+        // Push re-provisioning: recorded with the query, which carries all= and reboot=.
+        _app.MapPost("/api/devices/{mac}/resync", (string mac, HttpRequest r) =>
+        {
+            Mutations.Enqueue($"POST /api/devices/{mac}/resync{r.QueryString}");
+            return Results.Json(new JsonObject { ["queued"] = 1, ["queueLength"] = 1, ["skipped"] = 0 }, Json, statusCode: 202);
+        });
+        _app.MapPost("/api/resync", (HttpRequest r) =>
+        {
+            Mutations.Enqueue($"POST /api/resync{r.QueryString}");
+            return Results.Json(new JsonObject { ["queued"] = Devices.Count, ["queueLength"] = Devices.Count, ["skipped"] = 0 }, Json, statusCode: 202);
+        });
         _app.MapGet("/api/stats", () => Results.Json(Stats, Json));
         _app.MapGet("/api/events", ServeEvents);
 

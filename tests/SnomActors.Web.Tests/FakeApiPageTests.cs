@@ -174,6 +174,45 @@ public sealed class FakeApiDevicesViewTests(BrowserFixture browser) : FakeApiPag
     }
 
     [Fact]
+    public async Task Resync_in_the_detail_dialog_posts_a_check_sync_for_that_phone_with_reboot_only_when_ticked()
+    {
+        await OpenAsync();
+        await Row("000413250001").ClickAsync();
+        await Expect(_page.GetByTestId("detail-resync-reboot")).Not.ToBeCheckedAsync();
+
+        await _page.GetByTestId("detail-resync").ClickAsync();
+        await Expect(_page.Locator("#toast")).ToContainTextAsync("Check-sync queued for 00:04:13:25:00:01");
+        await _page.GetByTestId("detail-resync-reboot").CheckAsync();
+        await _page.GetByTestId("detail-resync").ClickAsync();
+        await Expect(_page.Locator("#toast")).ToContainTextAsync("Check-sync with reboot queued for 00:04:13:25:00:01");
+
+        Assert.Equal(
+            ["POST /api/devices/000413250001/resync?reboot=false", "POST /api/devices/000413250001/resync?reboot=true"],
+            _api.Mutations.Where(m => m.Contains("resync", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Resync_all_asks_for_confirmation_then_posts_all_true_with_the_reboot_box_as_ticked()
+    {
+        await OpenAsync();
+
+        await _page.GetByTestId("device-resync-all").ClickAsync();
+        await Expect(_page.GetByTestId("device-resync-all")).ToHaveTextAsync("Really resync all?");
+        Assert.DoesNotContain(_api.Mutations, m => m.Contains("resync", StringComparison.Ordinal));
+        await _page.GetByTestId("device-resync-all").ClickAsync();
+        await Expect(_page.Locator("#toast")).ToContainTextAsync("Check-sync queued for 4 phones");
+
+        await _page.GetByTestId("device-resync-all-reboot").CheckAsync();
+        await _page.GetByTestId("device-resync-all").ClickAsync();
+        await _page.GetByTestId("device-resync-all").ClickAsync();
+        await Expect(_page.Locator("#toast")).ToContainTextAsync("Check-sync with reboot queued for 4 phones");
+
+        Assert.Equal(
+            ["POST /api/resync?all=true&reboot=false", "POST /api/resync?all=true&reboot=true"],
+            _api.Mutations.Where(m => m.Contains("resync", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Deleting_a_device_asks_for_confirmation_then_removes_its_row()
     {
         await OpenAsync();

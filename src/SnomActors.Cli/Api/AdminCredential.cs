@@ -43,10 +43,13 @@ public sealed record AdminCredential(string Scheme, string Parameter)
     /// The credential to use: <paramref name="token"/> (<c>--token</c>), else <c>$SNOMACTORS_TOKEN</c>,
     /// else the file under <paramref name="dataDirectory"/>; null when none is available.
     /// </summary>
-    public static AdminCredential? Resolve(string? token, string? dataDirectory)
+    /// <param name="token">The <c>--token</c> value, or null.</param>
+    /// <param name="dataDirectory">The resolved <c>--data</c> directory, or null.</param>
+    /// <param name="environment">Reads an environment variable (tests pass their own; default the process's).</param>
+    public static AdminCredential? Resolve(string? token, string? dataDirectory, Func<string, string?>? environment = null)
     {
         if (!string.IsNullOrWhiteSpace(token)) return Bearer(token.Trim());
-        if (Environment.GetEnvironmentVariable(TokenVariable) is { } fromEnvironment && !string.IsNullOrWhiteSpace(fromEnvironment))
+        if ((environment ?? Environment.GetEnvironmentVariable)(TokenVariable) is { } fromEnvironment && !string.IsNullOrWhiteSpace(fromEnvironment))
             return Bearer(fromEnvironment.Trim());
         return TryLoad(dataDirectory);
     }

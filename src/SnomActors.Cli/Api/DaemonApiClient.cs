@@ -73,8 +73,8 @@ public sealed class DaemonApiClient : IDisposable
     /// <paramref name="body"/>, and turns a <see cref="DaemonApiException"/> into one line on
     /// <paramref name="error"/> and an exit code.
     /// </summary>
-    public static async Task<int> RunAsync(string command, string? server, string? dataDirectory, TextWriter error,
-        Func<DaemonApiClient, Task<int>> body, string? token = null)
+    public static async Task<int> RunAsync(string command, string? server, string? dataDirectory, string? token, TextWriter error,
+        Func<DaemonApiClient, Task<int>> body)
     {
         ArgumentNullException.ThrowIfNull(error);
         ArgumentNullException.ThrowIfNull(body);

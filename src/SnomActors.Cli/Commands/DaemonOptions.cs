@@ -4,8 +4,8 @@ using SnomActors.Cli.Api;
 namespace SnomActors.Cli.Commands;
 
 /// <summary>
-/// The two options every command that talks to a running daemon takes, spelled and defaulted the
-/// same way everywhere: <c>--server URL</c> and <c>--data DIR</c>.
+/// The options every command that talks to a running daemon takes, spelled and defaulted the same
+/// way everywhere: <c>--server URL</c>, <c>--data DIR</c> and <c>--token TOKEN</c>.
 /// </summary>
 public static class DaemonOptions
 {
@@ -31,6 +31,16 @@ public static class DaemonOptions
     {
         Description = $"The daemon's state directory, for its admin credential (default ${DataVariable}, else {PackagedDataDirectory} when it exists, else ./data).",
         HelpName = "DIR",
+    };
+
+    /// <summary>
+    /// <c>--token TOKEN</c>: the admin credential itself, for a CLI on another machine. Wins over
+    /// <c>$SNOMACTORS_TOKEN</c>, which wins over the <c>admin-token</c> file under <c>--data</c>.
+    /// </summary>
+    public static Option<string?> Token() => new("--token")
+    {
+        Description = $"The daemon's admin token (default ${AdminCredential.TokenVariable}, else the {AdminCredential.TokenFileName} file under --data).",
+        HelpName = "TOKEN",
     };
 
     /// <summary>The data directory to look in: the option, the environment, the packaged location, ./data.</summary>

@@ -31,13 +31,14 @@ public static class DevicesCommand
     {
         var server = DaemonOptions.Server();
         var data = DaemonOptions.Data();
+        var token = DaemonOptions.Token();
         var json = new Option<bool>("--json") { Description = "Print the API's JSON ({ total, items }) instead of a table." };
         var state = new Option<string?>("--state") { Description = $"Only devices in this state ({string.Join(", ", States)}).", HelpName = "STATE" };
         var vendor = new Option<string?>("--vendor") { Description = "Only this vendor (snom, yealink, grandstream …).", HelpName = "VENDOR" };
         var search = new Option<string?>("--search") { Description = "Only devices whose MAC, vendor, model, firmware, IP or User-Agent contains this text.", HelpName = "TEXT" };
         var command = new Command("devices", "List the phones the daemon knows: MAC, vendor, model, firmware, IP, state and when their last step happened.")
         {
-            server, data, json, state, vendor, search,
+            server, data, token, json, state, vendor, search,
         };
         command.SetAction((result, cancellation) =>
         {
@@ -50,7 +51,7 @@ public static class DevicesCommand
                 return Task.FromResult(DaemonApiClient.Report("devices", new DaemonApiException("invalid --state",
                     $"'{s}' is not a state: expected one of {string.Join(", ", States)}", null, usage: true), result.InvocationConfiguration.Error));
             }
-            return DaemonApiClient.RunAsync("devices", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)),
+            return DaemonApiClient.RunAsync("devices", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)), result.GetValue(token),
                 result.InvocationConfiguration.Error,
                 client => WriteAsync(client, filter, asJson, output, cancellation));
         });

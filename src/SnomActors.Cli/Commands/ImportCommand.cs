@@ -18,6 +18,7 @@ public static class ImportCommand
     {
         var server = DaemonOptions.Server();
         var data = DaemonOptions.Data();
+        var token = DaemonOptions.Token();
         var csv = new Argument<string>("CSV") { Description = "The CSV file (first row: mac,<variable>,<variable>…), or - for standard input." };
         var replace = new Option<bool>("--replace")
         {
@@ -25,7 +26,7 @@ public static class ImportCommand
         };
         var command = new Command("import", "Import per-phone variables from a CSV file and print which rows were accepted or rejected.")
         {
-            server, data, csv, replace,
+            server, data, token, csv, replace,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -40,7 +41,7 @@ public static class ImportCommand
             {
                 return DaemonApiClient.Report("import", ex, error);
             }
-            return await DaemonApiClient.RunAsync("import", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)), error,
+            return await DaemonApiClient.RunAsync("import", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)), result.GetValue(token), error,
                 client => ImportAsync(client, content, result.GetValue(replace), result.InvocationConfiguration.Output, cancellation));
         });
         return command;

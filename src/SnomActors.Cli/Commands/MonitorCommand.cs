@@ -26,6 +26,7 @@ public static class MonitorCommand
     {
         var server = DaemonOptions.Server();
         var data = DaemonOptions.Data();
+        var token = DaemonOptions.Token();
         var interval = new Option<double>("--interval")
         {
             Description = "Seconds between refreshes (default 1).",
@@ -39,7 +40,7 @@ public static class MonitorCommand
         var once = new Option<bool>("--once") { Description = "Print one frame as plain text and exit." };
         var command = new Command("monitor", "Live view of a running daemon: uptime, dialogs, exchanges per second, responses by class, recent devices and failures.")
         {
-            server, data, interval, once,
+            server, data, token, interval, once,
         };
         command.SetAction((result, cancellation) =>
         {
@@ -47,7 +48,7 @@ public static class MonitorCommand
             var error = result.InvocationConfiguration.Error;
             var interactive = !result.GetValue(once) && ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
             var settings = new MonitorSettings(TimeSpan.FromSeconds(result.GetValue(interval)), result.GetValue(once), interactive);
-            return DaemonApiClient.RunAsync("monitor", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)), error,
+            return DaemonApiClient.RunAsync("monitor", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)), result.GetValue(token), error,
                 client => RunAsync(client, output, settings, TimeProvider.System, cancellation));
         });
         return command;

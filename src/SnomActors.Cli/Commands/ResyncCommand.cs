@@ -29,13 +29,14 @@ public static class ResyncCommand
     {
         var server = DaemonOptions.Server();
         var data = DaemonOptions.Data();
+        var token = DaemonOptions.Token();
         var mac = new Argument<string?>("MAC") { Description = "The phone to resync.", Arity = ArgumentArity.ZeroOrOne };
         var all = new Option<bool>("--all") { Description = "Resync every admitted phone the daemon knows an address for (paced, so their downloads do not form a storm)." };
         var reboot = new Option<bool>("--reboot") { Description = "Ask the phone to reboot (Event: check-sync;reboot=true) rather than only re-read its settings." };
         var wait = new Option<bool>("--wait") { Description = "Wait for the phones' answers and print them; exit 1 if any did not accept." };
         var command = new Command("resync", "Push re-provisioning: send a phone (MAC) or every phone (--all) a check-sync NOTIFY so it fetches its settings again.")
         {
-            server, data, mac, all, reboot, wait,
+            server, data, token, mac, all, reboot, wait,
         };
         command.SetAction((result, cancellation) =>
         {
@@ -49,7 +50,7 @@ public static class ResyncCommand
             {
                 return Task.FromResult(DaemonApiClient.Report("resync", ex, error));
             }
-            return DaemonApiClient.RunAsync("resync", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)), error,
+            return DaemonApiClient.RunAsync("resync", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)), result.GetValue(token), error,
                 client => RunAsync(client, request, result.InvocationConfiguration.Output, error, TimeProvider.System, cancellation));
         });
         return command;

@@ -5,7 +5,8 @@ namespace SnomActors.Cli.Commands;
 
 /// <summary>
 /// <c>snomactors run [--config FILE] [--sip-address ADDR] [--sip-port N] [--multicast-interface NAME_OR_ADDR]…
-/// [--no-multicast] [--http-url URL] [--provisioning-url TEMPLATE] [--data DIR]</c> — a public interface: keep it.
+/// [--no-multicast] [--http-url URL] [--http-cert FILE [--http-cert-key FILE]] [--provisioning-url TEMPLATE] [--data DIR]</c>
+/// — a public interface: keep it.
 /// </summary>
 public static class RunCommand
 {
@@ -26,6 +27,16 @@ public static class RunCommand
             Description = "Where the HTTP side listens (default http://0.0.0.0:8080); repeatable. {server}/{port} in URL templates resolve against the first.",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var httpCert = new Option<FileInfo?>("--http-cert")
+        {
+            Description = "Certificate for the https:// --http-url addresses: PKCS#12 (.pfx/.p12) or PEM (with its key inside or in --http-cert-key). A password goes in Http:CertificatePassword (environment SnomActors__Http__CertificatePassword), not on the command line.",
+            HelpName = "FILE",
+        };
+        var httpCertKey = new Option<FileInfo?>("--http-cert-key")
+        {
+            Description = "PEM private key of --http-cert, when it is not in the certificate file.",
+            HelpName = "FILE",
+        };
         var provisioningUrl = new Option<string?>("--provisioning-url") { Description = "Provisioning URL template, e.g. http://{server}:{port}/settings/{mac}.xml." };
         var data = new Option<string?>("--data") { Description = "State directory (registry database, admin credential). Default ./data." };
         var admission = new Option<string?>("--admission")
@@ -37,7 +48,7 @@ public static class RunCommand
 
         var command = new Command("run", "Run the PnP provisioning daemon in the foreground (Ctrl-C / SIGTERM stop it cleanly).")
         {
-            config, sipAddress, sipPort, multicastInterface, noMulticast, httpUrl, provisioningUrl, data, admission, enrolmentMinutes,
+            config, sipAddress, sipPort, multicastInterface, noMulticast, httpUrl, httpCert, httpCertKey, provisioningUrl, data, admission, enrolmentMinutes,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -48,6 +59,8 @@ public static class RunCommand
             if (result.GetValue(noMulticast)) overrides["SnomActors:Sip:Multicast"] = "false";
             var urls = result.GetValue(httpUrl) ?? [];
             if (urls.Length > 0) overrides["SnomActors:Http:Urls"] = string.Join(';', urls);
+            if (result.GetValue(httpCert) is { } cert) overrides["SnomActors:Http:CertificatePath"] = cert.FullName;
+            if (result.GetValue(httpCertKey) is { } key) overrides["SnomActors:Http:CertificateKeyPath"] = key.FullName;
             if (result.GetValue(provisioningUrl) is { } template) overrides["SnomActors:Provisioning:UrlTemplate"] = template;
             if (result.GetValue(data) is { } dir) overrides["SnomActors:DataDirectory"] = dir;
             if (result.GetValue(admission) is { } mode)

@@ -83,12 +83,13 @@ public static class SettingsCommand
     {
         var server = DaemonOptions.Server();
         var data = DaemonOptions.Data();
+        var token = DaemonOptions.Token();
         var file = new Argument<string>("FILE") { Description = "The settings XML file (placeholders such as {mac} are filled in per phone)." };
         var selectors = SelectorOptions.Create("Upload as");
         var author = new Option<string?>("--author") { Description = "Recorded with the version (default: the user name).", HelpName = "NAME" };
         var command = new Command("upload", "Upload FILE as a new version of a settings document; without --mac/--model/--vendor it becomes the general file.")
         {
-            server, data, file, author,
+            server, data, token, file, author,
         };
         selectors.AddTo(command);
         command.SetAction((result, cancellation) =>
@@ -100,7 +101,7 @@ public static class SettingsCommand
                 var path = result.GetValue(file)!;
                 var content = ReadFile(path);
                 var by = result.GetValue(author) ?? Environment.UserName;
-                return DaemonApiClient.RunAsync("settings upload", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)), error,
+                return DaemonApiClient.RunAsync("settings upload", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)), result.GetValue(token), error,
                     client => UploadAsync(client, selector, content, by, result.InvocationConfiguration.Output, cancellation));
             }
             catch (DaemonApiException ex)
@@ -115,10 +116,11 @@ public static class SettingsCommand
     {
         var server = DaemonOptions.Server();
         var data = DaemonOptions.Data();
+        var token = DaemonOptions.Token();
         var json = new Option<bool>("--json") { Description = "Print the API's JSON instead of a table." };
-        var command = new Command("list", "List the live settings documents with their current version.") { server, data, json };
+        var command = new Command("list", "List the live settings documents with their current version.") { server, data, token, json };
         command.SetAction((result, cancellation) =>
-            DaemonApiClient.RunAsync("settings list", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)),
+            DaemonApiClient.RunAsync("settings list", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)), result.GetValue(token),
                 result.InvocationConfiguration.Error,
                 client => ListAsync(client, "api/settings", withScope: true, result.GetValue(json), result.InvocationConfiguration.Output, cancellation)));
         return command;
@@ -128,9 +130,10 @@ public static class SettingsCommand
     {
         var server = DaemonOptions.Server();
         var data = DaemonOptions.Data();
+        var token = DaemonOptions.Token();
         var json = new Option<bool>("--json") { Description = "Print the API's JSON instead of a table." };
         var selectors = SelectorOptions.Create("Versions of");
-        var command = new Command("versions", "List every version of one settings document (default: the general file), newest first.") { server, data, json };
+        var command = new Command("versions", "List every version of one settings document (default: the general file), newest first.") { server, data, token, json };
         selectors.AddTo(command);
         command.SetAction((result, cancellation) =>
         {
@@ -138,7 +141,7 @@ public static class SettingsCommand
             try
             {
                 var selector = selectors.Resolve(result);
-                return DaemonApiClient.RunAsync("settings versions", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)), error,
+                return DaemonApiClient.RunAsync("settings versions", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)), result.GetValue(token), error,
                     client => ListAsync(client, selector.ApiPath + "/versions", withScope: false, result.GetValue(json), result.InvocationConfiguration.Output, cancellation));
             }
             catch (DaemonApiException ex)

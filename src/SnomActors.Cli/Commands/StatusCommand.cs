@@ -21,14 +21,15 @@ public static class StatusCommand
     {
         var server = DaemonOptions.Server();
         var data = DaemonOptions.Data();
+        var token = DaemonOptions.Token();
         var command = new Command("status", "Print a JSON snapshot of a running daemon: readiness and provisioning statistics.")
         {
-            server, data,
+            server, data, token,
         };
         command.SetAction((result, cancellation) =>
         {
             var output = result.InvocationConfiguration.Output;
-            return DaemonApiClient.RunAsync("status", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)),
+            return DaemonApiClient.RunAsync("status", result.GetValue(server), DaemonOptions.ResolveData(result.GetValue(data)), result.GetValue(token),
                 result.InvocationConfiguration.Error,
                 client => WriteStatusAsync(client, output, TimeProvider.System, cancellation));
         });

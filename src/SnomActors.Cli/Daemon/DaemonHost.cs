@@ -47,6 +47,24 @@ public static class DaemonHost
         static string? NullIfEmpty(string s) => string.IsNullOrEmpty(s) ? null : s;
     }
 
+    /// <summary>
+    /// Stacks the settings sources above the host's defaults so that flags win over the environment,
+    /// the environment over the <c>--config</c> JSON file, and that over <c>appsettings.json</c>
+    /// (docs/operator-guide.md). The environment is added again after the file: the host added it
+    /// before, and a later source wins, so without this the packaged <c>/etc/snomactors/snomactors.json</c>
+    /// (which spells out <c>Http:Urls</c> and the URL template) silently beat every
+    /// <c>SnomActors__…</c> variable in <c>/etc/default/snomactors</c> or a unit drop-in.
+    /// </summary>
+    internal static void AddSettingsLayers(IConfigurationBuilder configuration, FileInfo? jsonFile, IDictionary<string, string?> overrides)
+    {
+        if (jsonFile is not null)
+        {
+            configuration.AddJsonFile(jsonFile.FullName, optional: false, reloadOnChange: false);
+            configuration.AddEnvironmentVariables();
+        }
+        configuration.AddInMemoryCollection(overrides);
+    }
+
     public static async Task<int> RunAsync(FileInfo? configFile, IDictionary<string, string?> overrides,
         IReadOnlyList<string>? multicastInterfaces, CancellationToken cancellation)
     {
@@ -64,9 +82,8 @@ public static class DaemonHost
                 return 2;
             }
             if (configFile.Extension is ".conf" or ".hocon") hoconFile = configFile.FullName;
-            else builder.Configuration.AddJsonFile(configFile.FullName, optional: false, reloadOnChange: false);
         }
-        builder.Configuration.AddInMemoryCollection(overrides);
+        AddSettingsLayers(builder.Configuration, hoconFile is null ? configFile : null, overrides);
 
         var settings = new SnomActorsSettings();
         var admissions = new DeviceAdmissionCache();
@@ -159,7 +176,8 @@ public static class DaemonHost
             return 2;
         }
         builder.Services.AddHealthChecks().AddCheck("sip", () => readiness.SipBound
-            ? HealthCheckResult.Healthy($"SIP bound on {string.Join(", ", readiness.Endpoints)}")
+            ? HealthCheckResult.Healthy($"SIP bound on {string.Join(", ", readiness.Endpoints)}",
+                new Dictionary<string, object> { [ReadinessReport.SipEndpointsKey] = readiness.Endpoints.ToArray() })
             : HealthCheckResult.Unhealthy("SIP transport not bound yet"), tags: [RegistryHealthCheck.ReadyTag]);
 
         var app = builder.Build();

@@ -81,7 +81,7 @@ public static class SnomActorsHttpExtensions
         if (options.Urls.Count == 0) throw new InvalidOperationException("At least one HTTP URL is needed.");
         var https = options.Urls.Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
         if (https && options.Certificate is null)
-            throw new InvalidOperationException("An https:// URL needs a certificate file (--http-cert).");
+            throw new InvalidOperationException("An https:// URL needs a certificate: --http-cert FILE (setting SnomActors:Http:CertificatePath).");
         builder.WebHost.UseUrls([.. options.Urls]);
         // A boot storm opens thousands of connections within a second; Kestrel's default listen
         // backlog (512) drops the SYNs beyond it and those phones wait out TCP's 1 s, 3 s, 7 s
@@ -161,7 +161,11 @@ public static class SnomActorsHttpExtensions
         api.MapLiveEvents();
         app.MapOpenApi();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(RegistryHealthCheck.ReadyTag) });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(RegistryHealthCheck.ReadyTag),
+            ResponseWriter = ReadinessReport.WriteAsync,
+        });
         return app;
     }
 }

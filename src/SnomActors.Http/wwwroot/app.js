@@ -452,9 +452,10 @@
     // Push re-provisioning of every phone: confirmed first, since each one re-downloads (paced by the daemon).
     confirmButton($('device-resync-all'), 'Really resync all?', async () => {
       try {
-        const r = await api('resync?all=true&reboot=false', { method: 'POST' });
+        const reboot = $('device-resync-all-reboot').checked;
+        const r = await api(`resync?all=true&reboot=${reboot}`, { method: 'POST' });
         const n = (r && r.queued) || 0;
-        toast(`Check-sync queued for ${n} phone${n === 1 ? '' : 's'}; sent paced.`);
+        toast(`Check-sync${reboot ? ' with reboot' : ''} queued for ${n} phone${n === 1 ? '' : 's'}; sent paced.`);
       } catch (err) {
         toast(`Resync failed: ${errorText(err)}`);
       }
@@ -789,8 +790,9 @@
     $('detail-resync').addEventListener('click', async () => {
       const mac = detailMac;
       try {
-        await api(`devices/${encodeURIComponent(mac)}/resync?reboot=false`, { method: 'POST' });
-        toast(`Check-sync queued for ${macColon(mac)}.`);
+        const reboot = $('detail-resync-reboot').checked;
+        await api(`devices/${encodeURIComponent(mac)}/resync?reboot=${reboot}`, { method: 'POST' });
+        toast(`Check-sync${reboot ? ' with reboot' : ''} queued for ${macColon(mac)}.`);
       } catch (err) {
         $('detail-error').textContent = `Resync failed: ${errorText(err)}`;
         $('detail-error').hidden = false;

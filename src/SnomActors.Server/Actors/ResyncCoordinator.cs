@@ -65,15 +65,19 @@ public sealed class ResyncCoordinator : UntypedActor, IWithTimers
         {
             case Enqueue enqueue:
                 foreach (var target in enqueue.Targets) _queue.Enqueue((target, enqueue.Reboot));
-                Sender.Tell(new Enqueued(enqueue.Targets.Count, _queue.Count));
+                // Armed before the reply: whoever acts on the reply (a test advancing the virtual
+                // clock) must find the pacing already running.
                 if (_queue.Count > 0 && !Timers.IsTimerActive(nameof(Tick)))
                 {
                     _credit = 1; // the first one goes out at once
                     Timers.StartPeriodicTimer(nameof(Tick), Tick.Instance, TimeSpan.Zero, TickInterval);
                 }
+                Sender.Tell(new Enqueued(enqueue.Targets.Count, _queue.Count));
                 break;
             case Tick:
-                _credit = Math.Min(_credit + _perTick, Math.Max(1, _perTick));
+                // The cap keeps an idle coordinator from saving up a burst, but must not eat the
+                // fraction a tick earns: capped at the share itself, 35/s (3.5 a tick) sent 3 a tick, 30/s.
+                _credit = Math.Min(_credit + _perTick, Math.Max(1, Math.Ceiling(_perTick)));
                 while (_credit >= 1 && _queue.Count > 0)
                 {
                     _credit -= 1;

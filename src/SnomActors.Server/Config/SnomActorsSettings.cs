@@ -52,6 +52,12 @@ public sealed class SnomActorsSettings
         public int NotifyBurst { get; set; } = Overload.NotifyPacingOptions.Default.Burst;
         /// <summary>NOTIFYs waiting to be sent; beyond it new SUBSCRIBEs are refused until half have left.</summary>
         public int NotifyQueueLimit { get; set; } = Overload.NotifyPacingOptions.Default.QueueLimit;
+        /// <summary>
+        /// Check-sync NOTIFYs started per second by push re-provisioning (<c>resync --all</c>, the web
+        /// page's Resync all): each makes a phone download its settings, so this bounds the download
+        /// wave a resync of the whole site causes.
+        /// </summary>
+        public double ResyncPerSecond { get; set; } = 20;
         /// <summary>RFC 3261 T1 in milliseconds (T2 and T4 scale with it only if set explicitly).</summary>
         public int T1Milliseconds { get; set; } = 500;
         public int T2Milliseconds { get; set; } = 4000;
@@ -144,6 +150,12 @@ public sealed class SnomActorsSettings
         return Uri.TryCreate(normalised, UriKind.Absolute, out var uri) ? uri : null;
     }
 
+    /// <summary>
+    /// Upper bound of <c>Sip:ResyncPerSecond</c>: five times the download admission's default rate
+    /// (2,000/s), so a site that raises that limit can follow, while a slip such as 2e6 is refused.
+    /// </summary>
+    public const double MaxResyncPerSecond = 10_000;
+
     /// <summary>Checks the settings and turns them into the PnP core's options; throws naming the bad setting.</summary>
     public PnpOptions ToPnpOptions(int boundSipPort)
     {
@@ -161,6 +173,8 @@ public sealed class SnomActorsSettings
         if (Sip.MaxLiveDialogs < 1) throw new ArgumentException("Sip:MaxLiveDialogs must be at least 1.");
         if (Sip.NotifiesPerSecond < 0 || (Sip.NotifiesPerSecond > 0 && (Sip.NotifyBurst < 1 || Sip.NotifyQueueLimit < 1)))
             throw new ArgumentException("Sip:NotifiesPerSecond must be >= 0 (0 = unpaced); when pacing, Sip:NotifyBurst and Sip:NotifyQueueLimit must be at least 1.");
+        if (!(Sip.ResyncPerSecond > 0 && Sip.ResyncPerSecond <= MaxResyncPerSecond))
+            throw new ArgumentException($"Sip:ResyncPerSecond must be more than 0 and at most {MaxResyncPerSecond} (check-syncs per second; default 20), not {Sip.ResyncPerSecond}.");
         if (Sip.T1Milliseconds < 1 || Sip.T2Milliseconds < Sip.T1Milliseconds || Sip.T4Milliseconds < 0)
             throw new ArgumentException("Sip timers must satisfy 0 < T1 <= T2 and T4 >= 0.");
         if (Sip.MaxDatagramBytes is < 1 or > 65_535) throw new ArgumentException($"Sip:MaxDatagramBytes {Sip.MaxDatagramBytes} is not in 1-65535.");
@@ -184,6 +198,7 @@ public sealed class SnomActorsSettings
             RequireOnLinkMulticastSource = Provisioning.RequireOnLinkMulticastSource,
             MaxLiveDialogs = Sip.MaxLiveDialogs,
             RetryAfterSeconds = Sip.RetryAfterSeconds,
+            ResyncPerSecond = Sip.ResyncPerSecond,
             NotifyPacing = new Overload.NotifyPacingOptions(Sip.NotifiesPerSecond, Sip.NotifyBurst, Sip.NotifyQueueLimit),
             RateLimits = new Overload.RateLimitOptions(Sip.RatePerSource, Sip.RatePerSourceBurst, Sip.RateGlobal, Sip.RateGlobalBurst, Sip.RateExemptLoopback),
             AppendCrLfToUrlBody = Provisioning.AppendCrLfToUrlBody,

@@ -31,4 +31,18 @@ public sealed class AdminCredentialTests : IDisposable
         Assert.Null(AdminCredential.TryLoad(Path.Combine(_data.FullName, "nowhere")));
         Assert.Null(AdminCredential.TryLoad(null));
     }
+
+    [Fact]
+    public void The_token_comes_from_the_option_then_the_environment_then_the_file_under_data()
+    {
+        File.WriteAllText(Path.Combine(_data.FullName, AdminCredential.TokenFileName), "from-file\n");
+        Func<string, string?> environment = name => name == AdminCredential.TokenVariable ? " from-environment " : null;
+        Func<string, string?> empty = _ => null;
+
+        Assert.Equal("from-option", AdminCredential.Resolve("from-option", _data.FullName, environment)!.Parameter);
+        Assert.Equal("from-environment", AdminCredential.Resolve(null, _data.FullName, environment)!.Parameter);
+        Assert.Equal("from-environment", AdminCredential.Resolve("  ", _data.FullName, environment)!.Parameter);
+        Assert.Equal("from-file", AdminCredential.Resolve(null, _data.FullName, empty)!.Parameter);
+        Assert.Null(AdminCredential.Resolve(null, Path.Combine(_data.FullName, "nowhere"), empty));
+    }
 }

@@ -32,6 +32,27 @@ internal sealed partial class DaemonProcess : IDisposable
     /// <summary>The daemon's pid (with <c>ip netns exec</c>: the daemon's too, ip execs it).</summary>
     public int Pid => _process.Id;
 
+    /// <summary>The first child of <see cref="Pid"/> (the daemon, when started under a parent shell), or null.</summary>
+    public int? ChildPid()
+    {
+        try
+        {
+            var children = File.ReadAllText($"/proc/{Pid}/task/{Pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return children.Length > 0 ? int.Parse(children[0], System.Globalization.CultureInfo.InvariantCulture) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Sends SIGTERM to <paramref name="pid"/> (a process this test started).</summary>
+    public static void Sigterm(int pid)
+    {
+        if (kill(pid, SigTerm) != 0)
+            throw new InvalidOperationException($"kill({pid}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
     /// <summary>True once the process has ended.</summary>
     public bool HasExited => _exited.Task.IsCompleted;
 
@@ -40,9 +61,16 @@ internal sealed partial class DaemonProcess : IDisposable
 
     /// <summary>
     /// Starts <c>dotnet snomactors.dll run ARGS</c> in <paramref name="workingDirectory"/>; with
-    /// <paramref name="networkNamespace"/>, inside that namespace.
+    /// <paramref name="networkNamespace"/>, inside that namespace; <paramref name="environment"/> adds or
+    /// replaces variables of the daemon's environment (e.g. systemd's NOTIFY_SOCKET).
     /// </summary>
-    public static DaemonProcess Start(IEnumerable<string> runArguments, string workingDirectory, string? networkNamespace = null)
+    /// <param name="parentShell">
+    /// Run the daemon as a child of this shell (a <c>sh</c>, e.g. a link to /bin/sh named
+    /// <c>systemd</c>, which is how .NET recognises a systemd service) instead of directly;
+    /// <see cref="Pid"/> is then the shell's, <see cref="ChildPid"/> the daemon's.
+    /// </param>
+    public static DaemonProcess Start(IEnumerable<string> runArguments, string workingDirectory, string? networkNamespace = null,
+        IReadOnlyDictionary<string, string>? environment = null, string? parentShell = null)
     {
         var start = new ProcessStartInfo
         {
@@ -57,6 +85,12 @@ internal sealed partial class DaemonProcess : IDisposable
             start.FileName = "ip";
             foreach (var a in new[] { "netns", "exec", networkNamespace, DaemonPaths.DotnetHost }) start.ArgumentList.Add(a);
         }
+        else if (parentShell is not null)
+        {
+            // The shell stays the parent (no exec) and exits with the daemon's status.
+            start.FileName = parentShell;
+            foreach (var a in new[] { "-c", "\"$@\" & wait $!", "launcher", DaemonPaths.DotnetHost }) start.ArgumentList.Add(a);
+        }
         else
         {
             start.FileName = DaemonPaths.DotnetHost;
@@ -68,6 +102,7 @@ internal sealed partial class DaemonProcess : IDisposable
         start.Environment["DOTNET_CONSOLE_ANSI_COLOR"] = "false";
         start.Environment["NO_COLOR"] = "1";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
 
         var commandLine = $"{start.FileName} {string.Join(' ', start.ArgumentList)}";
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };

@@ -47,7 +47,10 @@ internal sealed class LoopbackDaemon : IAsyncDisposable
     public string SettingsUrl(string mac) => $"http://127.0.0.1:{HttpPort}/settings/{mac}.xml";
 
     /// <summary>Starts a daemon and waits until it is ready; retries with a new HTTP port if that one was taken meanwhile.</summary>
-    public static async Task<LoopbackDaemon> StartAsync(params string[] extraArguments)
+    public static Task<LoopbackDaemon> StartAsync(params string[] extraArguments) => StartAsync(null, extraArguments);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>, with extra environment variables for the daemon.</summary>
+    public static async Task<LoopbackDaemon> StartAsync(IReadOnlyDictionary<string, string>? environment, params string[] extraArguments)
     {
         Exception? last = null;
         for (var attempt = 0; attempt < 3; attempt++)
@@ -55,7 +58,7 @@ internal sealed class LoopbackDaemon : IAsyncDisposable
             var data = Directory.CreateTempSubdirectory("snomactors-e2e-").FullName;
             try
             {
-                return await StartReadyAsync(data, FreeTcpPort(), sipPort: 0, extraArguments);
+                return await StartReadyAsync(data, FreeTcpPort(), sipPort: 0, extraArguments, environment);
             }
             catch (Exception e) when (e is InvalidOperationException or TimeoutException)
             {
@@ -79,7 +82,8 @@ internal sealed class LoopbackDaemon : IAsyncDisposable
         return restarted;
     }
 
-    private static async Task<LoopbackDaemon> StartReadyAsync(string data, int httpPort, int sipPort, string[] extraArguments)
+    private static async Task<LoopbackDaemon> StartReadyAsync(string data, int httpPort, int sipPort, string[] extraArguments,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         string[] arguments =
         [
@@ -87,7 +91,7 @@ internal sealed class LoopbackDaemon : IAsyncDisposable
             "--http-url", $"http://127.0.0.1:{httpPort}", "--data", Path.Combine(data, "data"),
             .. extraArguments,
         ];
-        var process = DaemonProcess.Start(arguments, data);
+        var process = DaemonProcess.Start(arguments, data, environment: environment);
         try
         {
             await process.WaitForSipBoundAsync(StartTimeout);
