@@ -72,7 +72,7 @@ public sealed class SnomActorsSettings
 
     public sealed class RegistrySettings
     {
-        /// <summary>PostgreSQL connection string; empty = the embedded SQLite file under the data directory. <c>--postgres</c>.</summary>
+        /// <summary>PostgreSQL connection string; empty = the embedded SQLite file under the data directory. Set in configuration or the environment (<c>SnomActors__Registry__PostgresConnectionString</c>), deliberately not a command-line flag: the password would show in the process list.</summary>
         public string PostgresConnectionString { get; set; } = "";
     }
 

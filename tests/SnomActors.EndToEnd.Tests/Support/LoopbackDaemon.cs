@@ -16,8 +16,11 @@ internal sealed class LoopbackDaemon : IAsyncDisposable
 
     private bool _ownsDataDirectory = true;
 
-    private LoopbackDaemon(DaemonProcess process, string dataDirectory, int httpPort)
+    private readonly IReadOnlyDictionary<string, string>? _environment;
+
+    private LoopbackDaemon(DaemonProcess process, string dataDirectory, int httpPort, IReadOnlyDictionary<string, string>? environment)
     {
+        _environment = environment;
         Process = process;
         DataDirectory = dataDirectory;
         HttpPort = httpPort;
@@ -72,12 +75,13 @@ internal sealed class LoopbackDaemon : IAsyncDisposable
     /// <summary>
     /// Starts a new daemon on this one's SIP port, HTTP port and data directory, as a supervisor
     /// would after a crash; this one must have ended (see <see cref="DaemonProcess.Kill"/>). The new
-    /// daemon takes over the data directory (deleted when it is disposed, not when this one is).
+    /// daemon takes over the data directory (deleted when it is disposed, not when this one is) and
+    /// the environment this one was started with (e.g. its PostgreSQL connection string).
     /// </summary>
     public async Task<LoopbackDaemon> RestartAsync(params string[] extraArguments)
     {
         if (!Process.HasExited) throw new InvalidOperationException($"daemon {Process.Pid} still runs; stop or kill it first");
-        var restarted = await StartReadyAsync(DataDirectory, HttpPort, Sip.Port, extraArguments);
+        var restarted = await StartReadyAsync(DataDirectory, HttpPort, Sip.Port, extraArguments, _environment);
         _ownsDataDirectory = false;
         return restarted;
     }
@@ -96,7 +100,7 @@ internal sealed class LoopbackDaemon : IAsyncDisposable
         {
             await process.WaitForSipBoundAsync(StartTimeout);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            var daemon = new LoopbackDaemon(process, data, httpPort);
+            var daemon = new LoopbackDaemon(process, data, httpPort, environment);
             await process.WaitForReadyAsync(http, daemon.HttpBase, StartTimeout);
             return daemon;
         }
