@@ -160,10 +160,16 @@ DEFAULTS
   chmod 0644 "$root/etc/default/snomactors"
 fi
 
-# 6. Documentation, with the screenshots its image links (screenshots/*.png) point at.
+# 6. Documentation, with the screenshots its image links (screenshots/*.png) point at and the
+#    deploy/ notes it links to; in the repository those are ../deploy/…, installed they sit beside.
 install -d -m 0755 "$root$prefix/share/doc/snomactors"
 for doc in "$repo"/docs/*.md; do
-  [ -e "$doc" ] && install -m 0644 "$doc" "$root$prefix/share/doc/snomactors/"
+  [ -e "$doc" ] || continue
+  sed 's|](\.\./deploy/|](deploy/|g' "$doc" > "$root$prefix/share/doc/snomactors/$(basename "$doc")"
+  chmod 0644 "$root$prefix/share/doc/snomactors/$(basename "$doc")"
+done
+(cd "$repo/deploy" && find . -name '*.md' -type f) | while read -r note; do
+  install -D -m 0644 "$repo/deploy/$note" "$root$prefix/share/doc/snomactors/deploy/$note"
 done
 install -d -m 0755 "$root$prefix/share/doc/snomactors/screenshots"
 for image in "$repo"/docs/screenshots/*.png; do

@@ -81,6 +81,28 @@ public sealed class DeploySpecs(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public void Every_relative_link_of_the_installed_docs_resolves_in_the_installed_tree()
+    {
+        Assert.True(Install("--published", Published).Exit == 0);
+        var docs = InRoot("/usr/share/doc/snomactors");
+
+        var links = Directory.GetFiles(docs, "*.md", SearchOption.AllDirectories)
+            .SelectMany(md => Regex.Matches(File.ReadAllText(md), @"\]\((?<target>[^)\s#]+)(#[^)\s]*)?\)")
+                .Select(m => (Doc: md, Target: m.Groups["target"].Value)))
+            .Where(l => !l.Target.Contains("://", StringComparison.Ordinal) && !l.Target.StartsWith("mailto:", StringComparison.Ordinal))
+            .ToList();
+
+        // The guide links to the deploy/ notes (journald, cluster): those must be there too.
+        Assert.Contains(links, l => l.Target.StartsWith("deploy/", StringComparison.Ordinal));
+        Assert.All(links, l =>
+        {
+            var resolved = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(l.Doc)!, l.Target));
+            Assert.True(resolved.StartsWith(docs, StringComparison.Ordinal) && (File.Exists(resolved) || Directory.Exists(resolved)),
+                $"{Path.GetRelativePath(docs, l.Doc)} links to {l.Target}, which is not installed");
+        });
+    }
+
+    [Fact]
     public void Every_image_the_installed_docs_show_is_installed_beside_them()
     {
         Assert.True(Install("--published", Published).Exit == 0);
