@@ -14,7 +14,7 @@ namespace SnomActors.Cli.Commands;
 /// </summary>
 public static class DevicesCommand
 {
-    /// <summary>The states <c>--state</c> accepts (http-api.md).</summary>
+    /// <summary>The states <c>--state</c> accepts (those of <c>GET /api/devices?state=</c>).</summary>
     public static readonly string[] States = ["seen", "answered", "notified", "provisioned", "downloaded", "failed"];
 
     /// <summary>Devices fetched per request: large pages, but far below the API's 10,000 cap.</summary>

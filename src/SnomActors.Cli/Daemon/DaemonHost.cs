@@ -42,6 +42,7 @@ public static class DaemonHost
                 : new HttpsCertificateOptions(http.CertificatePath, NullIfEmpty(http.CertificatePassword), NullIfEmpty(http.CertificateKeyPath)),
             UnknownDevicePolicy = unknown,
             DownloadAdmission = new DownloadAdmissionOptions(http.DownloadsPerSecond, Math.Max(1, http.DownloadBurst)),
+            SimulatedBoot = new SnomActors.Http.Simulation.SimulatedBootOptions(http.SimulatedBoot, settings.Sip.RatePerSource, settings.Sip.RateExemptLoopback),
         };
 
         static string? NullIfEmpty(string s) => string.IsNullOrEmpty(s) ? null : s;

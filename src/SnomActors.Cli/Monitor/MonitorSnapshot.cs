@@ -13,7 +13,7 @@ public sealed record TimelinePoint(DateTimeOffset At, int Provisioned);
 /// <summary>The boot in progress: devices seen since it started and how many are provisioned.</summary>
 public sealed record BootInfo(DateTimeOffset? Started, int Total, int Provisioned);
 
-/// <summary>The client's view of <c>GET /api/stats</c> (http-api.md); unknown fields are ignored.</summary>
+/// <summary>The client's view of <c>GET /api/stats</c> (described by /openapi/v1.json); unknown fields are ignored.</summary>
 public sealed record StatsSnapshot(int Devices, StateCounts? ByState, int LiveDialogs, IReadOnlyList<TimelinePoint>? Timeline, BootInfo? Boot);
 
 /// <summary>Timestamps of a device's last attempt (only what the monitor shows).</summary>

@@ -6,12 +6,13 @@ using Microsoft.AspNetCore.Routing;
 using SnomActors.Http.Downloads;
 using SnomActors.Http.Hosting;
 using SnomActors.Http.Settings;
+using SnomActors.Http.Simulation;
 using SnomActors.Registry.Model;
 using SnomActors.Sip.Identity;
 
 namespace SnomActors.Http.Api;
 
-/// <summary>The operator's JSON API under <c>/api</c> (http-api.md).</summary>
+/// <summary>The operator's JSON API under <c>/api</c> (described by <c>/openapi/v1.json</c>).</summary>
 public static class ApiEndpoints
 {
     private static readonly string[] XmlTypes = ["application/xml", "text/xml"];
@@ -27,6 +28,7 @@ public static class ApiEndpoints
         api.MapGet("/stats", async (StatsService stats, CancellationToken ct) => Results.Ok(await stats.GetAsync(ct)))
             .WithTags("Stats").WithName("GetStats").Produces<StatsDto>();
         api.MapResync();
+        api.MapSimulations();
         return api;
     }
 

@@ -26,7 +26,7 @@ public sealed record DownloadDto(
         x.Settings is { } s ? new SettingsSourceDto(s.Scope.ToKey(), s.Key, s.Version) : null);
 }
 
-/// <summary>A device as the API and the live page show it (http-api.md "Device JSON").</summary>
+/// <summary>A device as the API and the live page show it (its schema is in /openapi/v1.json).</summary>
 public sealed record DeviceDto(
     string Mac, string Vendor, string? Model, string? Firmware, string? UserAgent, string? LastIp,
     DateTimeOffset FirstSeen, DateTimeOffset LastSeen, string Admission, string State, DeviceStepsDto Steps, string? NotifyUrl)

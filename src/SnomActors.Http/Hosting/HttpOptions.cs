@@ -79,6 +79,9 @@ public sealed record HttpOptions
     /// <summary>How long a request waits for the registry actor before it answers 503.</summary>
     public TimeSpan RegistryTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Simulated boot from the page or API (<c>POST /api/simulations</c>).</summary>
+    public Simulation.SimulatedBootOptions SimulatedBoot { get; init; } = new();
+
     /// <summary>Downloads listed in a device's detail.</summary>
     public int DownloadsInDeviceDetail { get; init; } = 50;
 }

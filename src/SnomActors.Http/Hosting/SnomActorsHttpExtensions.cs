@@ -11,6 +11,7 @@ using SnomActors.Http.Api;
 using SnomActors.Http.Downloads;
 using SnomActors.Http.Events;
 using SnomActors.Http.Security;
+using SnomActors.Http.Simulation;
 
 namespace SnomActors.Http.Hosting;
 
@@ -48,6 +49,8 @@ public static class SnomActorsHttpExtensions
         services.TryAddSingleton<IAdminAccess, OpenAdminAccess>();
         services.TryAddSingleton<ILiveDialogGauge, NoLiveDialogs>();
         services.TryAddSingleton<StatsService>();
+        services.TryAddSingleton(options.SimulatedBoot);
+        services.TryAddSingleton<ISimulatedBoot, SimulatedBootService>();
         services.TryAddSingleton(_ => new LiveEventHub(options.EventBufferPerClient));
         services.TryAddSingleton(RegistryLiveEvents.Topics);
         services.TryAddSingleton<LiveEvents>();

@@ -100,6 +100,11 @@ public sealed class SnomActorsSettings
         public int DownloadBurst { get; set; } = 2000;
         /// <summary>Host name or address phones use to reach us, when it cannot be taken from the interface.</summary>
         public string PublicHost { get; set; } = "";
+        /// <summary>
+        /// Allow <c>POST /api/simulations</c> (the page's "Boot simulated phones"): simulated phones
+        /// run the real exchange against this daemon and appear in its registry. False answers 403.
+        /// </summary>
+        public bool SimulatedBoot { get; set; } = true;
     }
 
     public sealed class ProvisioningSettings

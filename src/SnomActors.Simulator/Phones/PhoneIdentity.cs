@@ -70,4 +70,44 @@ public static class PhonePlanner
         }
         return phones;
     }
+
+    /// <summary>
+    /// One phone for each of <paramref name="macs"/> (12 lower-case hex digits, unique), in that
+    /// order: the vendor is the one whose OUI the MAC carries (a Yealink MAC boots as a Yealink),
+    /// else the next of <paramref name="unknownOuiMix"/>; the model rotates within each vendor.
+    /// </summary>
+    /// <exception cref="ArgumentException">A MAC is not 12 lower-case hex digits, or appears twice.</exception>
+    public static IReadOnlyList<PhoneIdentity> PlanMacs(IReadOnlyList<string> macs, VendorMix unknownOuiMix, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(macs);
+        ArgumentNullException.ThrowIfNull(unknownOuiMix);
+        var byOui = new Dictionary<string, PhoneProfile>(StringComparer.Ordinal);
+        foreach (var profile in PhoneProfiles.All)
+            foreach (var oui in profile.Ouis) byOui.TryAdd(oui, profile);
+        var unknownProfiles = unknownOuiMix.Assign(macs.Count(m => m.Length < 6 || !byOui.ContainsKey(m[..6])));
+        var nextUnknown = 0;
+        var perVendor = new Dictionary<PhoneProfile, int>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var random = new Random(seed);
+        var phones = new PhoneIdentity[macs.Count];
+        Span<byte> buffer = stackalloc byte[8];
+        for (var i = 0; i < macs.Count; i++)
+        {
+            var mac = macs[i];
+            if (mac.Length != 12 || !mac.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f'))
+                throw new ArgumentException($"'{mac}' is not 12 lower-case hex digits.", nameof(macs));
+            if (!seen.Add(mac)) throw new ArgumentException($"MAC {mac} is listed twice.", nameof(macs));
+            var profile = byOui.TryGetValue(mac[..6], out var known) ? known : unknownProfiles[nextUnknown++];
+            perVendor.TryGetValue(profile, out var n);
+            perVendor[profile] = n + 1;
+            random.NextBytes(buffer);
+            var callId = Convert.ToHexStringLower(buffer);
+            random.NextBytes(buffer[..4]);
+            var tag = Convert.ToHexStringLower(buffer[..4]);
+            random.NextBytes(buffer[..6]);
+            var branch = Convert.ToHexStringLower(buffer[..6]);
+            phones[i] = new PhoneIdentity(i, profile, profile.Models[n % profile.Models.Count], mac, callId, tag, branch, random.Next());
+        }
+        return phones;
+    }
 }
