@@ -117,6 +117,52 @@ public sealed class RealHostPageTests(BrowserFixture browser) : IClassFixture<Br
     }
 
     [Fact]
+    public async Task From_the_page_alone_an_operator_uploads_settings_imports_100_phones_boots_them_simulated_and_sees_what_each_downloaded()
+    {
+        await OpenAsync("#settings");
+        await LoadSettingsAsync("general.xml",
+            "<settings><phone-settings><user_name idx=\"1\" perm=\"\">{extension}</user_name>" +
+            "<user_realname idx=\"1\" perm=\"\">{display_name}</user_realname></phone-settings></settings>\n");
+        await Expect(_page.GetByTestId("settings-ok")).ToContainTextAsync("general document version 1");
+
+        // 100 accounts over six vendors' OUIs and one the simulator does not know.
+        string[] ouis = ["000413", "805ec0", "000b82", "7c2f80", "0c383e", "0080f0", "aabbcc"];
+        var macs = Enumerable.Range(0, 100).Select(i => ouis[i % ouis.Length] + i.ToString("x6", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var csv = new StringBuilder("mac,extension,display_name\n");
+        foreach (var (mac, i) in macs.Select((m, i) => (m, i))) csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"{mac},{300 + i},\"Desk {i} & <Co>\"\n");
+        await _page.GetByTestId("tab-bulk").ClickAsync();
+        await _page.GetByTestId("import-file").SetInputFilesAsync(File("phones.csv", "text/csv", csv.ToString()));
+        await _page.GetByTestId("import-go").ClickAsync();
+        await Expect(_page.GetByTestId("import-summary")).ToHaveTextAsync("phones.csv: 100 accepted, 0 rejected.");
+
+        // The boot button asks once more before it boots anything.
+        await _page.GetByTestId("simboot-rate").FillAsync("200");
+        await _page.GetByTestId("simboot-go").ClickAsync();
+        await Expect(_page.GetByTestId("simboot-go")).ToHaveTextAsync("Click again to boot them");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await _host.Http.GetAsync("api/simulations/current")).StatusCode);
+        await _page.GetByTestId("simboot-go").ClickAsync();
+        await Expect(_page.GetByTestId("simboot-progress-text")).ToContainTextAsync("of 100 provisioned");
+        await Expect(_page.GetByTestId("simboot-progress-text")).ToHaveTextAsync("100 of 100 provisioned — completed", new() { Timeout = 60_000 });
+        await Expect(_page.GetByTestId("simboot-summary")).ToContainTextAsync("Outcomes: provisioned 100.");
+        await Expect(_page.GetByTestId("simboot-progress")).ToHaveAttributeAsync("aria-valuenow", "100");
+
+        // Devices: every phone turned downloaded without a reload, and its detail names what it got.
+        await _page.GetByTestId("tab-devices").ClickAsync();
+        await Expect(_page.Locator("tr[data-testid=device-row]")).ToHaveCountAsync(100);
+        await Expect(_page.GetByTestId("boot-progress-text")).ToHaveTextAsync("100 of 100 provisioned");
+        foreach (var mac in new[] { macs[1], macs[6], macs[42] })
+            await Expect(Row(mac).GetByTestId("state-badge")).ToHaveTextAsync("downloaded");
+        await Row(macs[1]).ClickAsync();
+        await Expect(_page.GetByTestId("download-row")).ToHaveCountAsync(1);
+        await Expect(_page.GetByTestId("download-settings")).ToHaveTextAsync("general v1");
+        var device = await _host.Http.GetStringAsync($"api/devices/{macs[1]}");
+        Assert.Contains("\"vendor\":\"yealink\"", device, StringComparison.Ordinal);
+        using var plain = new HttpClient();
+        Assert.Contains("<user_realname idx=\"1\" perm=\"\">Desk 42 &amp; &lt;Co&gt;</user_realname>",
+            await plain.GetStringAsync($"{_host.BaseUrl}settings/{macs[42]}.xml"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_device_row_turns_provisioned_then_downloaded_live_as_the_phone_goes_through_PnP()
     {
         var upload = await _host.Http.PutAsync("api/settings/general",

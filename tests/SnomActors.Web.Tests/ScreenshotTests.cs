@@ -78,6 +78,9 @@ public sealed class ScreenshotTests(BrowserFixture browser) : IClassFixture<Brow
             await page.GetByTestId("import-go").ClickAsync();
             await Expect(page.GetByTestId("import-row")).Not.ToHaveCountAsync(0);
             await Expect(page.Locator("[data-testid=import-row][data-status=rejected]")).Not.ToHaveCountAsync(0);
+            await page.GetByTestId("simboot-go").ClickAsync();
+            await page.GetByTestId("simboot-go").ClickAsync();
+            await Expect(page.GetByTestId("simboot-progress-text")).ToContainTextAsync("provisioned — completed", new() { Timeout = 30_000 });
             await ScrollTopAsync(page);
             await page.ScreenshotAsync(new() { Path = Shot("bulk.png"), FullPage = true });
         }

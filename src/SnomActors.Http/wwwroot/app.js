@@ -1117,7 +1117,7 @@
   }
 
   // ====================================================================================
-  // Bulk: CSV import with a per-row report, CSV export.
+  // Bulk: CSV import with a per-row report, CSV export, simulated boot of the imported phones.
   // ====================================================================================
   async function importCsv(e) {
     e.preventDefault();
@@ -1182,6 +1182,95 @@
     }
   }
 
+  // Simulated boot of the imported phones (POST /api/simulations), polled while it runs.
+  let simPoll = 0;
+
+  function showSimMessage(text, cls = '') {
+    const m = $('simboot-message');
+    m.className = cls;
+    m.textContent = text;
+  }
+
+  function renderSimulation(b) {
+    const status = $('simboot-status');
+    if (!b) { status.hidden = true; return; }
+    status.hidden = false;
+    const running = b.state === 'running' || b.state === 'stopping';
+    const bar = $('simboot-progress');
+    bar.setAttribute('aria-valuemax', String(b.phones));
+    bar.setAttribute('aria-valuenow', String(b.provisioned));
+    bar.dataset.state = b.state;
+    $('simboot-progress-fill').style.width = b.phones ? `${(100 * b.finished / b.phones).toFixed(1)}%` : '0%';
+    const steps = `booted ${b.booted}, answered ${b.answered}, notified ${b.notified}, downloaded ${b.downloaded}`;
+    $('simboot-progress-text').textContent = running
+      ? `${b.provisioned} of ${b.phones} provisioned (${steps}) — ${b.state}`
+      : `${b.provisioned} of ${b.phones} provisioned — ${b.state}`;
+    const note = $('simboot-note');
+    note.hidden = !b.rateNote;
+    note.textContent = b.rateNote ? `${b.rate} phones/s. ${b.rateNote}` : '';
+    const summary = $('simboot-summary');
+    if (b.summary) {
+      const outcomes = Object.entries(b.summary.outcomes).map(([k, v]) => `${k} ${v}`).join(', ');
+      const vendors = Object.entries(b.summary.byVendor).map(([k, v]) => `${k} ${v.provisioned}/${v.phones}`).join(', ');
+      summary.textContent = `Outcomes: ${outcomes}. By vendor: ${vendors}. Took ${b.summary.durationSeconds.toFixed(1)} s.`;
+      summary.className = b.summary.provisioned === b.summary.phones ? 'small ok-text' : 'small warn-text';
+      summary.hidden = false;
+    } else if (b.failure) {
+      summary.textContent = `Failed: ${b.failure}`;
+      summary.className = 'small error';
+      summary.hidden = false;
+    } else {
+      summary.hidden = true;
+    }
+    // "Booting N phones…" was true when it started; the bar and summary say how it ended.
+    if (!running && $('simboot-message').className === 'ok-text') showSimMessage('');
+    $('simboot-stop').hidden = b.state !== 'running';
+    $('simboot-go').disabled = running || $('simboot-go').dataset.unavailable === 'true';
+  }
+
+  async function pollSimulation() {
+    clearTimeout(simPoll);
+    try {
+      const b = await api('simulations/current');
+      renderSimulation(b);
+      if (b && (b.state === 'running' || b.state === 'stopping')) simPoll = setTimeout(pollSimulation, 500);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) renderSimulation(null);
+      else simPoll = setTimeout(pollSimulation, 2000);
+    }
+  }
+
+  async function startSimulation() {
+    const rateInput = $('simboot-rate');
+    const rate = Number(rateInput.value);
+    if (!Number.isInteger(rate) || rate < 1 || rate > 1000) {
+      showSimMessage('Phones per second must be a whole number from 1 to 1000.', 'error');
+      rateInput.focus();
+      return;
+    }
+    const go = $('simboot-go');
+    go.disabled = true;
+    try {
+      const b = await api('simulations', { method: 'POST', body: JSON.stringify({ rate }), contentType: 'application/json' });
+      showSimMessage(`Booting ${b.phones} simulated phones at ${b.rate}/s — watch them in Devices.`, 'ok-text');
+      renderSimulation(b);
+      simPoll = setTimeout(pollSimulation, 300);
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 403 || err.status === 503)) go.dataset.unavailable = 'true';
+      showSimMessage(`Not started: ${errorText(err)}`, 'error');
+      go.disabled = go.dataset.unavailable === 'true';
+    }
+  }
+
+  async function stopSimulation() {
+    try {
+      renderSimulation(await api('simulations/current', { method: 'DELETE' }));
+      pollSimulation();
+    } catch (err) {
+      showSimMessage(`Not stopped: ${errorText(err)}`, 'error');
+    }
+  }
+
   function initBulk() {
     $('import-file').addEventListener('change', () => {
       const f = $('import-file').files[0];
@@ -1190,6 +1279,10 @@
     $('import-form').addEventListener('submit', importCsv);
     $('import-only-rejected').addEventListener('change', applyImportFilter);
     $('variables-export').addEventListener('click', exportCsv);
+    confirmButton($('simboot-go'), 'Click again to boot them', startSimulation);
+    $('simboot-stop').addEventListener('click', stopSimulation);
+    $('simboot-form').addEventListener('submit', (e) => e.preventDefault());
+    pollSimulation();
   }
 
   // ====================================================================================
