@@ -128,6 +128,50 @@ public sealed class SimulatedBootTests
     }
 
     [Fact]
+    public async Task Simulate_with_the_import_csv_as_macs_boots_exactly_those_phones_each_as_its_vendor()
+    {
+        await using var daemon = await LoopbackDaemon.StartAsync();
+        using var admin = daemon.AdminClient();
+        await ImportPhonesAsync(admin, 14);
+        var csv = Path.Combine(daemon.DataDirectory, "phones.csv");
+        var lines = new StringBuilder("extension,mac\n");
+        for (var i = 0; i < 14; i++) lines.Append(CultureInfo.InvariantCulture, $"{200 + i},{string.Join(':', Enumerable.Range(0, 6).Select(j => Mac(i).Substring(j * 2, 2)))}\n");
+        await File.WriteAllTextAsync(csv, lines.ToString());
+
+        using var simulate = SimulateProcess.Start(["--target", daemon.Sip.ToString(), "--macs", csv, "--rate", "0", "--timeout", "60"]);
+        var report = await simulate.WaitForReportAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(report.ExitCode == 0, report.Context);
+        Assert.Equal(14, report.Provisioned);
+        var devices = await admin.GetFromJsonAsync<JsonElement>("/api/devices?limit=100");
+        Assert.Equal(Enumerable.Range(0, 14).Select(Mac).Order(), devices.GetProperty("items").EnumerateArray().Select(d => d.GetProperty("mac").GetString()!).Order());
+        Assert.Equal("gigaset", (await admin.GetFromJsonAsync<JsonElement>($"/api/devices/{Mac(3)}")).GetProperty("vendor").GetString());
+    }
+
+    [Fact]
+    public async Task Simulate_refuses_a_macs_file_with_a_bad_line_naming_it_and_macs_with_phones()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, "mac\n000413000001\n00:04:13:zz:00:02\n");
+            using (var bad = SimulateProcess.Start(["--target", "127.0.0.1:9", "--macs", file]))
+            {
+                var error = await Assert.ThrowsAsync<InvalidOperationException>(() => bad.WaitForReportAsync(TimeSpan.FromSeconds(30)));
+                Assert.Contains("exit: 2", error.Message, StringComparison.Ordinal);
+                Assert.Contains($"--macs {file}: line 3: '00:04:13:zz:00:02' is not a MAC address", error.Message, StringComparison.Ordinal);
+            }
+            using var both = SimulateProcess.Start(["--target", "127.0.0.1:9", "--macs", file, "--phones", "5"]);
+            var conflict = await Assert.ThrowsAsync<InvalidOperationException>(() => both.WaitForReportAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains("Give --macs FILE or --phones N, not both", conflict.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Switched_off_by_configuration_the_daemon_refuses_with_403()
     {
         await using var daemon = await LoopbackDaemon.StartAsync(new Dictionary<string, string> { ["SnomActors__Http__SimulatedBoot"] = "false" });

@@ -30,6 +30,11 @@ public static class SimulateCommand
         var localAddress = new Option<string?>("--local-address") { Description = "Address the phones bind to and write into Via/Contact (default: the route to the target)." };
         var sockets = new Option<int>("--sockets") { Description = "UDP sockets shared by the phones.", DefaultValueFactory = _ => 1 };
         var iface = new Option<string?>("--multicast-interface") { Description = "Interface address for multicast sends." };
+        var macsFile = new Option<FileInfo?>("--macs")
+        {
+            Description = "Boot exactly these phones: a CSV with a 'mac' column (as 'snomactors import' reads) or one MAC per line; " +
+                          "each boots as the vendor of its OUI, unknown OUIs as --vendor. Not with --phones.",
+        };
 
         phones.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--phones must be at least 1."); });
         rate.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or double.NaN) r.AddError("--rate must be 0 or more."); });
@@ -43,13 +48,15 @@ public static class SimulateCommand
 
         var command = new Command("simulate", "Boot simulated PnP phones against a server over UDP and report how they fared.")
         {
-            target, multicast, phones, rate, vendor, loss, seed, json, timeout, noDownload, localAddress, sockets, iface,
+            target, multicast, phones, rate, vendor, loss, seed, json, timeout, noDownload, localAddress, sockets, iface, macsFile,
         };
         command.Validators.Add(r =>
         {
             var hasTarget = r.GetValue(target) is not null;
             var hasMulticast = r.GetValue(multicast);
             if (hasTarget == hasMulticast) r.AddError("Give exactly one of --target HOST:PORT or --multicast.");
+            if (r.GetResult(macsFile) is not null && r.GetResult(phones) is { Implicit: false })
+                r.AddError("Give --macs FILE or --phones N, not both: --macs boots one phone per listed MAC.");
         });
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -84,7 +91,27 @@ public static class SimulateCommand
                 return 2;
             }
 
-            var count = parse.GetValue(phones);
+            IReadOnlyList<string>? macList = null;
+            if (parse.GetValue(macsFile) is { } file)
+            {
+                string text;
+                try
+                {
+                    text = await File.ReadAllTextAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    await stderr.WriteLineAsync($"--macs {file.FullName}: cannot read it: {ex.Message}").ConfigureAwait(false);
+                    return 2;
+                }
+                if (!MacListFile.TryParse(text, out macList, out var macsError))
+                {
+                    await stderr.WriteLineAsync($"--macs {file.FullName}: {macsError}").ConfigureAwait(false);
+                    return 2;
+                }
+            }
+
+            var count = macList?.Count ?? parse.GetValue(phones);
             var bootRate = parse.GetValue(rate);
             var bootSeconds = bootRate > 0 ? count / bootRate : 0;
             var settings = new SimulateSettings
@@ -105,7 +132,10 @@ public static class SimulateCommand
             var showProgress = !Console.IsErrorRedirected;
             await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"simulate: {settings.Phones} phones ({settings.Mix}) -> {settings.Target} from {settings.LocalAddress}, rate {(settings.Rate > 0 ? settings.Rate.ToString(CultureInfo.InvariantCulture) + "/s" : "all at once")}, loss {settings.Loss}, seed {settings.Seed}")).ConfigureAwait(false);
-            var report = await SimulationRunner.RunAsync(settings, showProgress ? stderr : null, cancellationToken).ConfigureAwait(false);
+            var planned = macList is null
+                ? PhonePlanner.Plan(settings.Mix, settings.Phones, settings.Seed)
+                : PhonePlanner.PlanMacs(macList, settings.Mix, settings.Seed);
+            var report = await SimulationRunner.RunAsync(settings, planned, showProgress ? stderr : null, cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteAsync(settings.Json ? report.ToJson() + Environment.NewLine : report.ToTable()).ConfigureAwait(false);
             return report.AllProvisioned ? 0 : 1;
         });

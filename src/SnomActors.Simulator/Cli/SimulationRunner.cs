@@ -11,9 +11,13 @@ namespace SnomActors.Simulator.Cli;
 public static class SimulationRunner
 {
     /// <summary>Runs and returns the report (phones still running at the timeout count as unfinished).</summary>
-    public static async Task<SimulationReport> RunAsync(SimulateSettings settings, TextWriter? progressWriter, CancellationToken cancellationToken)
+    public static Task<SimulationReport> RunAsync(SimulateSettings settings, TextWriter? progressWriter, CancellationToken cancellationToken) =>
+        RunAsync(settings, PhonePlanner.Plan(settings.Mix, settings.Phones, settings.Seed), progressWriter, cancellationToken);
+
+    /// <summary>As <see cref="RunAsync(SimulateSettings, TextWriter?, CancellationToken)"/> with the phones given (<c>--macs</c>).</summary>
+    public static async Task<SimulationReport> RunAsync(SimulateSettings settings, IReadOnlyList<PhoneIdentity> phones, TextWriter? progressWriter, CancellationToken cancellationToken)
     {
-        var run = SimulationRun.Start(settings, PhonePlanner.Plan(settings.Mix, settings.Phones, settings.Seed), cancellationToken);
+        var run = SimulationRun.Start(settings, phones, cancellationToken);
         using var drawing = new CancellationTokenSource();
         var progress = progressWriter is null ? Task.CompletedTask : DrawProgressAsync(run, progressWriter, drawing.Token);
         var report = await run.Completion.ConfigureAwait(false);
