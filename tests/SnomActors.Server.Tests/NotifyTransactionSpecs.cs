@@ -147,40 +147,40 @@ public sealed class NotifyTransactionSpecs : PnpSpec
     }
 
     [Fact]
-    public void After_the_final_response_the_dialog_waits_out_Timer_K_absorbing_copies_and_stops_at_T4()
+    public void After_the_final_response_the_dialog_ends_and_the_router_holds_Timer_K_absorbing_copies_until_T4()
     {
         var exchange = StartExchange(SipText.Snom360);
         AdvanceTo(0.1);
         var answer = PhoneAnswer(exchange.Notify.Request, 200);
         Inject(answer, ByUnicast());
         ExpectEvent<NotifyAcknowledged>();
-        Settle(exchange.Dialog);
 
-        // The outcome is reported at the final response: no longer live for the cap, the gauge or a
-        // drain; the router answers SUBSCRIBE retransmissions (Timer J); the actor waits for Timer K.
+        // The outcome is reported at the final response and the actor ends: no longer live for the
+        // cap, the gauge or a drain; the router answers SUBSCRIBE retransmissions (Timer J) and
+        // holds the NOTIFY transaction's Completed state (Timer K).
+        ExpectStopped(exchange.Dialog);
         Assert.Equal(new Actors.DialogRouter.LiveDialogs(0, 1, 1), LiveDialogs());
         Assert.Equal(0, Metrics.LiveDialogs);
         Assert.Equal(1, Metrics.DialogsCompleted);
         Assert.Equal(0, Metrics.DialogsCrashed);
 
         // RFC 3261 §17.1.2.2 Completed: copies of the 200 (duplicated on the way, or answering a
-        // retransmission) reach the dialog and are absorbed — no datagram, no second event.
-        foreach (var at in new[] { 0.6, 1.6, 3.6, 5.099 })
+        // retransmission) are absorbed — no datagram, no second event.
+        foreach (var at in new[] { 0.6, 1.6, 3.6, 5.0 })
         {
             AdvanceTo(at);
             Inject(answer, ByUnicast());
-            ExpectNoDatagram(exchange.Dialog);
-            ExpectNoEvent(exchange.Dialog);
-            Assert.True(IsAlive(exchange.Dialog), $"the dialog stopped before Timer K (at {at} s)");
+            ExpectNoDatagram();
+            ExpectNoEvent();
         }
         Assert.Equal(1, LiveDialogs().AwaitingTimerK);
 
-        // Timer K = T4 = 5 s after the final response: Terminated.
-        AdvanceTo(5.1);
-        ExpectStopped(exchange.Dialog);
+        // Timer K = T4 = 5 s after the final response (5.1 s): Terminated, forgotten at the router's
+        // next sweep, which runs every second.
+        AdvanceTo(6.2);
         Assert.Equal(new Actors.DialogRouter.LiveDialogs(0, 1, 0), LiveDialogs());
 
-        // After Timer K the router discards copies itself (§18.1.2): still nothing sent.
+        // After Timer K the router discards copies as strays (§18.1.2): still nothing sent.
         AdvanceTo(10);
         Inject(answer, ByUnicast());
         ExpectNoDatagram();
@@ -190,22 +190,25 @@ public sealed class NotifyTransactionSpecs : PnpSpec
     }
 
     [Fact]
-    public void Timer_K_stops_an_error_answered_NOTIFY_too_and_absorbs_its_copies()
+    public void An_error_answered_NOTIFY_is_Completed_for_Timer_K_too_and_its_copies_are_absorbed()
     {
         var exchange = StartExchange(SipText.Snom360);
         AdvanceTo(0.2);
         var answer = PhoneAnswer(exchange.Notify.Request, 489, "Bad Event");
         Inject(answer, ByUnicast());
         Assert.Equal(489, ExpectEvent<ProvisioningFailed>().StatusCode);
+        ExpectStopped(exchange.Dialog);
+        Assert.Equal(1, LiveDialogs().AwaitingTimerK);
 
         AdvanceTo(5.199);
         Inject(answer, ByUnicast());
-        ExpectNoDatagram(exchange.Dialog);
-        ExpectNoEvent(exchange.Dialog);
-        Assert.True(IsAlive(exchange.Dialog));
+        ExpectNoDatagram();
+        ExpectNoEvent();
+        Assert.Equal(1, LiveDialogs().AwaitingTimerK);
 
-        AdvanceTo(5.2);
-        ExpectStopped(exchange.Dialog);
+        // Timer K at 5.2 s, and the router's once-a-second sweep after it.
+        AdvanceTo(6.3);
+        Assert.Equal(0, LiveDialogs().AwaitingTimerK);
     }
 
     [Fact]
@@ -224,18 +227,18 @@ public sealed class NotifyTransactionSpecs : PnpSpec
     }
 
     [Fact]
-    public async Task A_drain_does_not_wait_for_dialogs_that_only_wait_out_Timer_K()
+    public async Task A_drain_does_not_wait_for_NOTIFY_transactions_that_only_wait_out_Timer_K()
     {
         var exchange = StartExchange(SipText.Snom360);
         AdvanceTo(0.1);
         Inject(PhoneAnswer(exchange.Notify.Request, 200), ByUnicast());
         ExpectEvent<NotifyAcknowledged>();
-        Settle(exchange.Dialog);
+        ExpectStopped(exchange.Dialog);
         Assert.Equal(1, LiveDialogs().AwaitingTimerK);
 
-        // The virtual clock stands still: Drained can only come from the router not counting the dialog.
+        // The virtual clock stands still: Drained can only come from the router not counting Completed.
         await Router.Ask<Actors.DialogRouter.Drained>(Actors.DialogRouter.Drain.Instance, TimeSpan.FromSeconds(3));
-        Assert.True(IsAlive(exchange.Dialog));
+        Assert.Equal(1, LiveDialogs().AwaitingTimerK);
     }
 
     [Fact]
@@ -292,9 +295,7 @@ public sealed class NotifyTransactionSpecs : PnpSpec
             ExpectNoDatagram(exchange.Dialog);
         }
         ExpectNoEvent(exchange.Dialog);
-        Assert.True(IsAlive(exchange.Dialog)); // Completed until Timer K
-        AdvanceTo(5.2);
-        ExpectStopped(exchange.Dialog);
+        ExpectStopped(exchange.Dialog); // the router holds Completed until Timer K
         AdvanceTo(40);
         ExpectNoDatagram();
         ExpectNoEvent();

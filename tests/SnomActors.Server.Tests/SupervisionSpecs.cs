@@ -63,8 +63,8 @@ public sealed class SupervisionSpecs : PnpSpec
         Settle(exchange.Dialog);
         AdvanceTo(1.5);
         ExpectNoDatagram(exchange.Dialog);
-        // The acknowledged dialog ended and handed its SUBSCRIBE transaction to the restarted router;
-        // its actor waits out Timer K.
+        // The acknowledged dialog ended and handed its SUBSCRIBE transaction (Timer J) and its NOTIFY
+        // transaction's Completed state (Timer K) to the restarted router.
         Assert.Equal(new DialogRouter.LiveDialogs(0, 1, 1), LiveDialogs());
         Assert.Equal(1, TransportsCreated);
     }

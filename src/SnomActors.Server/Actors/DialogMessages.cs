@@ -18,11 +18,18 @@ public static class DialogMessages
     public sealed record Completed(string CallId, string LocalTag, string TransactionKey, IPAddress LocalAddress, DateTimeOffset TimerJExpiresAt)
     {
         /// <summary>
-        /// The NOTIFY transaction is in Completed (RFC 3261 §17.1.2.2): the actor lives on for Timer K
-        /// and the router keeps routing responses for the Call-ID to it until
-        /// <see cref="TransactionTerminated"/>. False after Timer F, which terminates at once.
+        /// The transaction is in Completed (RFC 3261 §17.1.2.2) and its actor lives on for Timer K: the
+        /// router keeps routing responses for the Call-ID to it until <see cref="TransactionTerminated"/>.
+        /// Check-sync transactions do this; a dialog hands Completed to the router (<see cref="NotifyCompletedUntil"/>).
         /// </summary>
         public bool AwaitingTimerK { get; init; }
+
+        /// <summary>
+        /// The NOTIFY transaction is in Completed (RFC 3261 §17.1.2.2) until this instant (Timer K):
+        /// the router absorbs copies of the final response for the Call-ID until then, the actor
+        /// having ended. Null after Timer F, which terminates at once.
+        /// </summary>
+        public DateTimeOffset? NotifyCompletedUntil { get; init; }
     }
 
     /// <summary>

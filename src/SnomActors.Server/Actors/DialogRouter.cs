@@ -29,8 +29,9 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
 
     /// <summary>
     /// Live dialogs (exchanges whose NOTIFY has no final response yet: what the cap and the drain
-    /// count), the SUBSCRIBE transactions still remembered for Timer J, and the finished dialogs whose
-    /// actor still waits out Timer K (RFC 3261 §17.1.2.2 Completed) absorbing response copies.
+    /// count), the SUBSCRIBE transactions still remembered for Timer J, and the NOTIFY transactions
+    /// still in Completed for Timer K (RFC 3261 §17.1.2.2), absorbing response copies: held by the
+    /// router for dialogs, by the actor for check-syncs.
     /// </summary>
     public sealed record LiveDialogs(int Dialogs, int CompletedTransactions, int AwaitingTimerK = 0);
 
@@ -119,6 +120,10 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
     // get the responses for their Call-ID, nothing else, and count neither as live nor for the drain.
     private readonly Dictionary<string, IActorRef> _awaitingTimerK = new(StringComparer.Ordinal);
     private readonly Queue<(string CallId, DateTimeOffset ExpiresAt)> _completedExpiry = new();
+    // NOTIFY transactions in Completed whose dialog has ended (Timer K held here): copies of their
+    // final response are absorbed until the instant stored, then the entry goes at the next sweep.
+    private readonly Dictionary<string, DateTimeOffset> _notifyCompleted = new(StringComparer.Ordinal);
+    private readonly Queue<(string CallId, DateTimeOffset ExpiresAt)> _notifyCompletedExpiry = new();
     private readonly HashSet<IActorRef> _reattaching = [];
     private readonly HashSet<IActorRef> _watched = [];
     private readonly Queue<SipTransport.Received> _heldDuringReattach = new();
@@ -308,7 +313,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
                 Sender.Tell((object?)_binding ?? new Status.Failure(new InvalidOperationException("transport not bound yet")));
                 break;
             case GetLiveDialogs:
-                Sender.Tell(new LiveDialogs(_dialogs.Count, _completed.Count, _awaitingTimerK.Count));
+                Sender.Tell(new LiveDialogs(_dialogs.Count, _completed.Count, _awaitingTimerK.Count + _notifyCompleted.Count));
                 break;
             case SendCheckSync checkSync:
                 if (!_draining) StartCheckSync(checkSync);
@@ -368,6 +373,7 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
                 owner.Dialog.Tell(new DialogMessages.Inbound(response, origin, receivedAt));
             else if (_awaitingTimerK.TryGetValue(response.CallId, out var completing))
                 completing.Tell(new DialogMessages.Inbound(response, origin, receivedAt));
+            // else: a copy absorbed in Completed (Timer K, _notifyCompleted) or a stray — discarded alike.
             return;
         }
 
@@ -631,6 +637,11 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
             _awaitingTimerK[completed.CallId] = Sender;
             _callIds[Sender] = completed.CallId; // re-learnt after a restart, so that a crash still cleans up
         }
+        if (completed.NotifyCompletedUntil is { } until && until > Now)
+        {
+            _notifyCompleted[completed.CallId] = until;
+            _notifyCompletedExpiry.Enqueue((completed.CallId, until));
+        }
         CheckDrained();
         if (completed.TimerJExpiresAt <= Now) return;
         _completed[completed.CallId] = new CompletedTransaction(completed.LocalTag, completed.TransactionKey, completed.LocalAddress, completed.TimerJExpiresAt);
@@ -748,6 +759,12 @@ public sealed class DialogRouter : UntypedActor, IWithTimers
         {
             var (callId, expiresAt) = _completedExpiry.Dequeue();
             if (_completed.TryGetValue(callId, out var entry) && entry.ExpiresAt == expiresAt) _completed.Remove(callId);
+        }
+        // RFC 3261 §17.1.2.2: Timer K fired — the NOTIFY transaction is Terminated.
+        while (_notifyCompletedExpiry.Count > 0 && _notifyCompletedExpiry.Peek().ExpiresAt <= now)
+        {
+            var (callId, expiresAt) = _notifyCompletedExpiry.Dequeue();
+            if (_notifyCompleted.TryGetValue(callId, out var until) && until == expiresAt) _notifyCompleted.Remove(callId);
         }
     }
 }

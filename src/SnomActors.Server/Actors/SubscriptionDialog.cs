@@ -21,12 +21,11 @@ namespace SnomActors.Server.Actors;
 /// Proceeding → (final response) Completed → (Timer K = T4) Terminated, or Trying/Proceeding →
 /// (Timer F) Terminated. The exchange's outcome is reported at the final response — the router
 /// counts the dialog as ended, the registry gets its event, the latency histograms their sample —
-/// and only the actor lives on in Completed for Timer K, absorbing copies of the response, so a
-/// shutdown drain never waits for it. The SUBSCRIBE server transaction stays Completed for Timer J,
-/// re-sending the identical 200 to retransmissions; the router takes over that duty at the final
-/// response (see <see cref="DialogMessages.Completed"/>), so a finished exchange costs a few bytes
-/// instead of an actor once Timer K is over. Timer J is a deadline compared on demand, not a
-/// scheduled message.
+/// and the actor ends then: Completed (Timer K, absorbing copies of the response) and the SUBSCRIBE
+/// server transaction's Completed (Timer J, re-sending the identical 200 to retransmissions) are
+/// held by the router from the <see cref="DialogMessages.Completed"/> record, so a finished exchange
+/// costs a few bytes instead of an actor, and a shutdown drain never waits for Timer K. Timer J is a
+/// deadline compared on demand, not a scheduled message.
 /// </remarks>
 public sealed class SubscriptionDialog : UntypedActor, IWithTimers
 {
@@ -54,13 +53,7 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         public static readonly TimerE Instance = new();
     }
 
-    /// <summary>Timer K: the end of Completed. Armed on the same timer key as E, which it replaces.</summary>
-    private sealed record TimerK
-    {
-        public static readonly TimerK Instance = new();
-    }
-
-    /// <summary>The dialog's one timer key (E/F while the NOTIFY is in flight, K in Completed).</summary>
+    /// <summary>The dialog's one timer key (E/F while the NOTIFY is in flight).</summary>
     private const string TimerKey = "NOTIFY";
 
     /// <summary>
@@ -457,44 +450,12 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
                 CallId, Mac ?? "-", _device.Vendor, _device.Model ?? "-", _origin.Source, reason);
         }
         // RFC 3261 §17.1.2.2: a final response moves the transaction to Completed, where Timer K = T4
-        // (unreliable transport) absorbs retransmitted responses. The outcome is reported now; only
-        // the actor waits. Replaces Timer E/F on the dialog's one timer.
-        Report(completing: true);
-        if (_timers.TimerK <= TimeSpan.Zero)
-        {
-            Terminate();
-            return;
-        }
-        Arm(TimerK.Instance, Now + _timers.TimerK);
-        Enter(NotifyCompleted);
-    }
-
-    /// <summary>
-    /// RFC 3261 §17.1.2.2 Completed: "any retransmissions of the final response that are received
-    /// while in the Completed state MUST cause the response to be discarded" — no datagram, no event.
-    /// The router sends only responses here; requests for this Call-ID are its own (Timer J) duty.
-    /// </summary>
-    private void NotifyCompleted(object message)
-    {
-        switch (message)
-        {
-            case TimerK:
-                // RFC 3261 §17.1.2.2: Timer K fires in Completed → Terminated.
-                _timerDueAt = null;
-                Terminate();
-                break;
-            case TimerE:
-                break; // a Timer E that was already in the mailbox when the final response came
-            case DialogMessages.Reattach:
-                // A restarted router must not count us live again: we are only waiting out Timer K.
-                Report(completing: true);
-                break;
-            case DialogMessages.Inbound { Message: SipResponse }:
-                break; // a copy of the final response (or a late 1xx): absorbed
-            default:
-                Common(message);
-                break;
-        }
+        // (unreliable transport) absorbs retransmitted responses. Absorbing needs no state of ours,
+        // so the router holds Completed (an entry until Timer K) and this actor, the costly part of a
+        // dialog in a storm, ends now instead of living T4 longer with a second timer.
+        DisarmTimer();
+        Report(notifyCompletedUntil: _timers.TimerK > TimeSpan.Zero ? Now + _timers.TimerK : null);
+        Terminate();
     }
 
     private void Retransmit(bool proceeding)
@@ -518,20 +479,20 @@ public sealed class SubscriptionDialog : UntypedActor, IWithTimers
         if (_metrics.OutcomeLogs.TryTake()) Log.Warning("PnP {0} mac={1} vendor={2} model={3} source={4}: {5}",
             CallId, Mac ?? "-", _device.Vendor, _device.Model ?? "-", _origin.Source, reason);
         // RFC 3261 §17.1.2.2: Timer F moves Trying/Proceeding straight to Terminated — no Timer K.
-        Report(completing: false);
+        Report(notifyCompletedUntil: null);
         Terminate();
     }
 
     /// <summary>
     /// Tells the router the exchange is over: it stops counting this dialog as live (cap, metrics,
-    /// drain) and keeps the SUBSCRIBE transaction for Timer J if J has not yet expired. With
-    /// <paramref name="completing"/> the actor still waits out Timer K and the router keeps routing
-    /// responses for the Call-ID to it. Always sent, so that the router tells a crash (Terminated
-    /// without this) from a normal end.
+    /// drain), keeps the SUBSCRIBE transaction for Timer J if J has not yet expired, and holds the
+    /// NOTIFY transaction's Completed state until <paramref name="notifyCompletedUntil"/> (Timer K;
+    /// null after Timer F, which terminates at once). Always sent, so that the router tells a crash
+    /// (Terminated without this) from a normal end.
     /// </summary>
-    private void Report(bool completing) =>
+    private void Report(DateTimeOffset? notifyCompletedUntil) =>
         Context.Parent.Tell(new DialogMessages.Completed(CallId, _localTag, _transactionKey, _origin.LocalAddress,
-            TimerJExpired ? Now : _timerJExpiresAt) { AwaitingTimerK = completing });
+            TimerJExpired ? Now : _timerJExpiresAt) { NotifyCompletedUntil = notifyCompletedUntil });
 
     private void Terminate()
     {

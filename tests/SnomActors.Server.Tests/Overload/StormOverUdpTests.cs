@@ -53,8 +53,9 @@ public sealed class StormOverUdpTests(ITestOutputHelper output) : IAsyncLifetime
             MaxLiveDialogs = MaxLiveDialogs,
             RetryAfterSeconds = RetryAfterSeconds,
             RateLimits = Limits,
-            // Timer K (T4) keeps an acknowledged dialog's actor alive for response retransmissions (it no
-            // longer counts against the cap): shortened so few linger. T1 stays: Timer F (64·T1) must outlast the storm.
+            // Timer K (T4): the router remembers an acknowledged NOTIFY transaction for response
+            // retransmissions (it does not count against the cap); shortened so few linger. T1 stays:
+            // Timer F (64·T1) must outlast the storm.
             Timers = SipTimers.Default with { T4 = TimeSpan.FromMilliseconds(500) },
         };
         _router = _daemon.ActorOf(DialogRouter.Props(options, new UdpTransportFactory(udp, _counters), _metrics), "router");
