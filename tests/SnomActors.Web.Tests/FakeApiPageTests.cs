@@ -101,6 +101,23 @@ public sealed class FakeApiDevicesViewTests(BrowserFixture browser) : FakeApiPag
     }
 
     [Fact]
+    public async Task A_row_with_keyboard_focus_keeps_it_when_the_table_is_reloaded_underneath()
+    {
+        await OpenAsync();
+        await Row("000413250003").FocusAsync();
+        // A phone the page missed: the stats disagree twice and the table is reloaded.
+        _api.Devices["000413250006"] = FakeApi.Device("000413250006", "seen");
+        var stats = JsonNode.Parse("""{ "devices": 5, "byState": { "seen": 1, "notified": 1, "provisioned": 1, "downloaded": 1, "failed": 1 } }""")!;
+        await _api.PublishAsync("stats", stats);
+        await _api.PublishAsync("stats", stats.DeepClone());
+        await Expect(Row("000413250006")).ToHaveCountAsync(1);
+
+        Assert.Equal("000413250003", await _page.EvaluateAsync<string?>("() => document.activeElement && document.activeElement.dataset.mac"));
+        await _page.Keyboard.PressAsync("Enter");
+        await Expect(_page.GetByTestId("detail-title")).ToHaveTextAsync("00:04:13:25:00:03");
+    }
+
+    [Fact]
     public async Task Filtering_by_text_state_and_vendor_narrows_the_table()
     {
         await OpenAsync();

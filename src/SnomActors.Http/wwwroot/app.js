@@ -374,7 +374,7 @@
       const previous = new Map(shown);
       shown.clear();
       const body = $('devices-body');
-      body.replaceChildren(...items.map((d) => {
+      const ordered = items.map((d) => {
         let tr = before.get(d.mac);
         if (!tr) tr = makeRow(d);
         else if (JSON.stringify(previous.get(d.mac)) !== JSON.stringify(d)) updateRow(tr, d);
@@ -382,11 +382,32 @@
         shown.set(d.mac, d);
         noteVendor(d.vendor);
         return tr;
-      }));
+      });
+      placeRows(body, ordered);
       mismatches = 0;
       updateDeviceCount();
     } catch (err) {
       if (seq === deviceQuerySeq) $('device-count').textContent = `Could not load devices: ${errorText(err)}`;
+    }
+  }
+
+  // Put the rows in this order while touching only those out of place: detaching an element
+  // drops keyboard focus, and an operator tabbing through the table must not lose it whenever
+  // the table is reloaded underneath (reconnect, filter, stats mismatch).
+  function placeRows(body, ordered) {
+    const focused = document.activeElement;
+    let cursor = body.firstElementChild;
+    for (const tr of ordered) {
+      if (tr === cursor) cursor = cursor.nextElementSibling;
+      else body.insertBefore(tr, cursor);
+    }
+    while (cursor) {
+      const next = cursor.nextElementSibling;
+      cursor.remove();
+      cursor = next;
+    }
+    if (focused && focused !== document.activeElement && focused.isConnected && body.contains(focused)) {
+      focused.focus({ preventScroll: true });
     }
   }
 
