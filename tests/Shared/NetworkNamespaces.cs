@@ -89,6 +89,34 @@ internal sealed class NamespacePair : IDisposable
         Ip($"-n {Phone} route add 224.0.0.0/4 dev {PhoneLink}");
     }
 
+    /// <summary>A second phone LAN (another VLAN) on the same server namespace, once <see cref="AddSecondLan"/> made it.</summary>
+    public SecondLan? Second { get; private set; }
+
+    /// <summary>
+    /// Adds a second phone namespace joined to the server by its own veth pair and subnet
+    /// (10.76.X.0/24): two VLANs served from one host. Only the first LAN's link carries the
+    /// server's 224.0.0.0/4 route; joins name their interface, so none is needed here.
+    /// </summary>
+    public SecondLan AddSecondLan()
+    {
+        var lan = new SecondLan(
+            Phone.Replace("pnp-phone-", "pnp-phone2-", StringComparison.Ordinal),
+            "pnpt" + ServerLink[4..],
+            "pnpq" + PhoneLink[4..],
+            IPAddress.Parse(ServerAddress.ToString().Replace("10.75.", "10.76.", StringComparison.Ordinal)),
+            IPAddress.Parse(PhoneAddress.ToString().Replace("10.75.", "10.76.", StringComparison.Ordinal)));
+        Second = lan;
+        Ip($"netns add {lan.Phone}");
+        Ip($"-n {lan.Phone} link set lo up");
+        Ip($"link add {lan.ServerLink} netns {Server} type veth peer name {lan.PhoneLink} netns {lan.Phone}");
+        Ip($"-n {Server} addr add {lan.ServerAddress}/24 dev {lan.ServerLink}");
+        Ip($"-n {lan.Phone} addr add {lan.PhoneAddress}/24 dev {lan.PhoneLink}");
+        Ip($"-n {Server} link set {lan.ServerLink} up");
+        Ip($"-n {lan.Phone} link set {lan.PhoneLink} up");
+        Ip($"-n {lan.Phone} route add 224.0.0.0/4 dev {lan.PhoneLink}");
+        return lan;
+    }
+
     /// <summary>Deletes the veth pair (both ends, their addresses and routes).</summary>
     public void Unlink() => Ip($"-n {Server} link del {ServerLink}");
 
@@ -100,18 +128,24 @@ internal sealed class NamespacePair : IDisposable
     }
 
     /// <summary>A UDP socket created inside the phone namespace (unbound).</summary>
-    public Socket PhoneUdpSocket() =>
-        NamespaceThread.Run(Phone, () => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
+    public Socket PhoneUdpSocket() => UdpSocketIn(Phone);
+
+    /// <summary>A UDP socket created inside namespace <paramref name="ns"/> (unbound).</summary>
+    public static Socket UdpSocketIn(string ns) =>
+        NamespaceThread.Run(ns, () => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
 
     /// <summary>An HTTP client whose connections are made from inside the phone namespace.</summary>
-    public HttpClient PhoneHttpClient()
+    public HttpClient PhoneHttpClient() => HttpClientIn(Phone);
+
+    /// <summary>An HTTP client whose connections are made from inside namespace <paramref name="ns"/>.</summary>
+    public static HttpClient HttpClientIn(string ns)
     {
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,
             ConnectCallback = async (context, cancellation) =>
             {
-                var socket = NamespaceThread.Run(Phone, () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+                var socket = NamespaceThread.Run(ns, () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
                 try
                 {
                     await socket.ConnectAsync(context.DnsEndPoint, cancellation);
@@ -132,6 +166,7 @@ internal sealed class NamespacePair : IDisposable
         // Deleting a namespace destroys the veth ends (and routes) inside it.
         TryIp($"netns del {Server}");
         TryIp($"netns del {Phone}");
+        if (Second is not null) TryIp($"netns del {Second.Phone}");
     }
 
     private static void TryIp(string arguments)
@@ -158,6 +193,9 @@ internal sealed class NamespacePair : IDisposable
         return stdout;
     }
 }
+
+/// <summary>A second phone LAN of a <see cref="NamespacePair"/>: its phone namespace, the veth ends and their addresses.</summary>
+internal sealed record SecondLan(string Phone, string ServerLink, string PhoneLink, IPAddress ServerAddress, IPAddress PhoneAddress);
 
 /// <summary>
 /// Runs a function on a short-lived thread that has entered a network namespace with setns(2): a

@@ -117,6 +117,7 @@ public static class PrometheusExporter
         w.Counter("snomactors_udp_send_errors_total", "UDP sends that failed (unreachable, oversize, socket closed).", c.SendErrors);
         w.Counter("snomactors_udp_receive_errors_total", "Transient UDP receive errors that were skipped.", c.ReceiveErrors);
         w.Counter("snomactors_udp_truncated_datagrams_total", "Datagrams dropped because they did not fit the receive buffer.", c.TruncatedDropped);
+        w.Counter("snomactors_udp_foreign_interface_datagrams_total", "Group datagrams dropped because they arrived on an interface this daemon did not join the group on.", c.ForeignInterfaceDropped);
         w.Counter("snomactors_udp_binds_total", "Successful socket binds, the first one included.", c.Binds);
         w.Counter("snomactors_udp_bind_failures_total", "Socket bind attempts that failed, retried ones included.", c.BindFailures);
         w.Counter("snomactors_udp_socket_faults_total", "Receive loops that ended with a socket fault (each recreates the socket actor).", c.SocketFaults);

@@ -18,6 +18,7 @@ internal sealed class UdpReceiveLoop
     private readonly IActorRef _owner;
     private readonly UdpTransportCounters _counters;
     private readonly InterfaceAddressMap _interfaces;
+    private readonly JoinedInterfaces _joined;
     private readonly int _bufferBytes;
     private readonly IPAddress _fallbackLocal;
     private readonly Action<Exception> _onFault;
@@ -31,6 +32,7 @@ internal sealed class UdpReceiveLoop
         IActorRef owner,
         UdpTransportCounters counters,
         InterfaceAddressMap interfaces,
+        JoinedInterfaces joined,
         int bufferBytes,
         IPAddress fallbackLocal,
         Action<Exception> onFault)
@@ -41,6 +43,7 @@ internal sealed class UdpReceiveLoop
         _owner = owner;
         _counters = counters;
         _interfaces = interfaces;
+        _joined = joined;
         _bufferBytes = bufferBytes;
         _fallbackLocal = fallbackLocal;
         _onFault = onFault;
@@ -89,6 +92,12 @@ internal sealed class UdpReceiveLoop
             {
                 // A truncated SIP message would be parsed as a different, shorter message: drop it.
                 _counters.OnTruncated();
+                continue;
+            }
+
+            if (packet.Address is { } destination && Ipv4.IsMulticast(destination) && !_joined.Contains(packet.Interface))
+            {
+                _counters.OnForeignInterface();
                 continue;
             }
 

@@ -67,6 +67,7 @@ public sealed class UdpSocketActor : UntypedActor, IWithUnboundedStash, IWithTim
     private readonly List<MulticastInterface> _joined = [];
     private UdpBinding? _binding;
     private InterfaceAddressMap? _interfaceAddresses;
+    private readonly JoinedInterfaces _joinedIndexes = new();
     private int _stashed;
 
     /// <summary>Use <see cref="Props"/> or <see cref="PropsWithBackoff"/>.</summary>
@@ -209,6 +210,7 @@ public sealed class UdpSocketActor : UntypedActor, IWithUnboundedStash, IWithTim
     {
         _binding = binding;
         _joined.AddRange(binding.Joined);
+        _joinedIndexes.Set(_joined);
         _counters.OnBound();
         var endpoints = binding.LocalEndpoints;
         var joined = binding.Joined.Select(j => j.Name).ToArray();
@@ -307,6 +309,10 @@ public sealed class UdpSocketActor : UntypedActor, IWithUnboundedStash, IWithTim
             // The socket was closed under us; the receive loop reports the fault.
             return;
         }
+        finally
+        {
+            _joinedIndexes.Set(_joined);
+        }
 
         if (changed)
             _listener.Tell(new SipTransport.Bound(_binding.LocalEndpoints, _joined.Select(j => j.Name).ToArray()), Self);
@@ -324,6 +330,7 @@ public sealed class UdpSocketActor : UntypedActor, IWithUnboundedStash, IWithTim
             self,
             _counters,
             interfaces,
+            _joinedIndexes,
             _options.DatagramBufferBytes,
             Ipv4.IsMulticast(local.Address) ? _options.BindAddress : local.Address,
             cause => self.Tell(new ReceiveLoopFaulted(description, cause), ActorRefs.NoSender));

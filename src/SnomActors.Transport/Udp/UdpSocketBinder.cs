@@ -71,8 +71,12 @@ internal static class UdpSocketBinder
 {
     // Linux SOL_SOCKET / SO_RCVBUFFORCE / SO_SNDBUFFORCE: lift the buffers above net.core.[rw]mem_max when the process has CAP_NET_ADMIN.
     private const int SolSocket = 1;
+    private const int SoReuseAddr = 2;
     private const int SoSndBufForce = 32;
     private const int SoRcvBufForce = 33;
+    // Linux IPPROTO_IP / IP_MULTICAST_ALL.
+    private const int IpProtoIp = 0;
+    private const int IpMulticastAll = 49;
 
     public static Task<UdpBinding> BindAsync(
         UdpTransportOptions options,
@@ -144,7 +148,10 @@ internal static class UdpSocketBinder
         var created = new List<Socket>(2);
         try
         {
-            var unicast = CreateSocket(factory, options, created);
+            // Exclusive: a second daemon on the same address and port must fail to bind (EADDRINUSE) rather
+            // than share it, where the kernel would hand each unicast datagram (the phones' 200s to our
+            // NOTIFYs) to only one of the two.
+            var unicast = CreateSocket(factory, options, created, shared: false);
             unicast.Bind(new IPEndPoint(options.BindAddress, options.Port));
             var port = ((IPEndPoint)unicast.LocalEndPoint!).Port;
 
@@ -152,11 +159,14 @@ internal static class UdpSocketBinder
             var joiner = unicast;
             if (options.EnableMulticast && !options.BindAddress.Equals(IPAddress.Any))
             {
-                // A socket bound to a unicast address never sees group datagrams (testing.md).
-                group = CreateSocket(factory, options, created);
+                // A socket bound to a unicast address never sees group datagrams (testing.md). Shared: one
+                // daemon per VLAN on the same host each binds the group address and port.
+                group = CreateSocket(factory, options, created, shared: true);
                 group.Bind(new IPEndPoint(options.MulticastGroup, port));
                 joiner = group;
             }
+
+            if (options.EnableMulticast) OnlyOwnMemberships(joiner, options.KernelMembershipFilter);
 
             foreach (var target in joins)
             {
@@ -182,12 +192,11 @@ internal static class UdpSocketBinder
         }
     }
 
-    private static Socket CreateSocket(ISocketFactory factory, UdpTransportOptions options, List<Socket> created)
+    private static Socket CreateSocket(ISocketFactory factory, UdpTransportOptions options, List<Socket> created, bool shared)
     {
         var socket = factory.CreateUdpSocket();
         created.Add(socket);
-        // Lets a recreated actor bind again at once, and lets the group socket share the port.
-        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        if (shared) ShareAddress(socket);
         // IP_PKTINFO: destination address and arrival interface of each datagram.
         socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
         // We never want our own group traffic back.
@@ -201,6 +210,38 @@ internal static class UdpSocketBinder
         }
 
         return socket;
+    }
+
+    /// <summary>
+    /// SO_REUSEADDR alone. .NET's <see cref="SocketOptionName.ReuseAddress"/> sets SO_REUSEPORT too on
+    /// Linux, and a reuse-port group hands each group datagram to one of its sockets by hash, before
+    /// any membership check: with two daemons on one host, each VLAN's phones reached one of the two
+    /// at random, often the wrong one.
+    /// </summary>
+    private static void ShareAddress(Socket socket)
+    {
+        if (OperatingSystem.IsLinux()) socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+        else socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+    }
+
+    /// <summary>
+    /// Linux delivers a group datagram to every socket bound to its port once <em>any</em> socket of the
+    /// host joined the group on <em>any</em> interface (IP_MULTICAST_ALL defaults to 1): a daemon told to
+    /// serve one VLAN would answer the phones of another VLAN that a second daemon serves. Off, the kernel
+    /// checks the datagram against this socket's own (group, interface) memberships. The receive loop
+    /// checks the arrival interface as well, for kernels without the option.
+    /// </summary>
+    private static void OnlyOwnMemberships(Socket socket, bool enabled)
+    {
+        if (!enabled || !OperatingSystem.IsLinux()) return;
+        try
+        {
+            socket.SetRawSocketOption(IpProtoIp, IpMulticastAll, BitConverter.GetBytes(0));
+        }
+        catch (SocketException)
+        {
+            // Older kernels (< 2.6.31): the receive loop's interface check still drops foreign datagrams.
+        }
     }
 
     private static void TryForce(Socket socket, int option, int bytes)

@@ -17,6 +17,7 @@ public sealed class UdpTransportCounters
     private long _bindFailures;
     private long _socketFaults;
     private long _rejoins;
+    private long _foreignGroupDropped;
 
     /// <summary>Datagrams received addressed to one of our unicast addresses.</summary>
     public long DatagramsReceivedUnicast => Interlocked.Read(ref _receivedUnicast);
@@ -51,6 +52,12 @@ public sealed class UdpTransportCounters
     /// <summary>Group joins made after the bind, on interfaces that appeared or were recreated.</summary>
     public long MulticastRejoins => Interlocked.Read(ref _rejoins);
 
+    /// <summary>
+    /// Group datagrams dropped because they arrived on an interface the group was not joined on by
+    /// this daemon (another program or daemon instance joined it there).
+    /// </summary>
+    public long ForeignInterfaceDropped => Interlocked.Read(ref _foreignGroupDropped);
+
     internal void OnReceived(bool viaMulticast)
     {
         if (viaMulticast) Interlocked.Increment(ref _receivedMulticast);
@@ -65,4 +72,5 @@ public sealed class UdpTransportCounters
     internal void OnBindFailure() => Interlocked.Increment(ref _bindFailures);
     internal void OnSocketFault() => Interlocked.Increment(ref _socketFaults);
     internal void OnRejoin() => Interlocked.Increment(ref _rejoins);
+    internal void OnForeignInterface() => Interlocked.Increment(ref _foreignGroupDropped);
 }

@@ -61,6 +61,13 @@ public sealed record UdpTransportOptions
     /// </summary>
     public TimeSpan InterfaceWatchInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Whether the kernel filters group datagrams by this socket's own memberships (Linux
+    /// IP_MULTICAST_ALL off). Off only in tests of the receive loop's own arrival-interface check,
+    /// the fallback for kernels without the option.
+    /// </summary>
+    internal bool KernelMembershipFilter { get; init; } = true;
+
     /// <summary>Back-off supervisor: first delay before a failed socket actor is recreated.</summary>
     public TimeSpan RestartMinBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
 

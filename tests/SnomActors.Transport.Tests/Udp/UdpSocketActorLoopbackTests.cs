@@ -193,6 +193,29 @@ public sealed class UdpSocketActorLoopbackTests(ITestOutputHelper output) : Test
     }
 
     [Fact]
+    public void A_second_transport_on_a_bound_port_is_refused_rather_than_sharing_the_unicast_traffic()
+    {
+        var (_, bound) = Start(LoopbackOptions());
+        var secondCounters = new UdpTransportCounters();
+        var options = LoopbackOptions(bound.Port) with
+        {
+            BindRetryAttempts = 20,
+            BindRetryDelay = TimeSpan.FromMilliseconds(50),
+            BindRetryMaxDelay = TimeSpan.FromMilliseconds(50),
+        };
+        var second = CreateTestProbe();
+        Sys.ActorOf(UdpSocketActor.PropsWithBackoff(options, second.Ref, secondCounters));
+
+        AwaitCondition(() => secondCounters.BindFailures >= 2, Wait, TimeSpan.FromMilliseconds(20));
+        second.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(0, secondCounters.Binds);
+
+        // Every unicast datagram still reaches the first.
+        _phone.SendTo("still mine"u8.ToArray(), bound);
+        Assert.Equal("still mine", Encoding.ASCII.GetString(ExpectMsg<SipTransport.Received>(Wait).Data));
+    }
+
+    [Fact]
     public void Stopping_the_actor_closes_its_socket_so_the_port_can_be_bound_exclusively_again()
     {
         var (transport, bound) = Start(LoopbackOptions());

@@ -152,6 +152,50 @@ public sealed class UdpSocketActorMulticastTests : TestKit, IDisposable
         Assert.Equal(new IPEndPoint(ns.ServerAddress, 5066), ReceiveOn(phone).From);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_group_datagram_from_another_VLAN_where_someone_else_joined_the_group_is_not_delivered(bool kernelFilter)
+    {
+        if (_namespaces is not { } ns) return;
+        ns.Link();
+        var other = ns.AddSecondLan();
+        var options = new UdpTransportOptions
+        {
+            BindAddress = ns.ServerAddress, Port = 5068, MulticastInterfaces = [ns.ServerLink], KernelMembershipFilter = kernelFilter,
+        };
+        Sys.ActorOf(UdpSocketActor.PropsWithBackoff(options, TestActor, _counters, new NamespaceSocketFactory(ns.Server)));
+        Assert.Equal([ns.ServerLink], ExpectMsg<SipTransport.Bound>(Wait).MulticastInterfaces);
+
+        // Another daemon on this host serving the other VLAN: the group, the same port, joined there.
+        var neighbour = NamespacePair.UdpSocketIn(ns.Server);
+        _sockets.Add(neighbour);
+        neighbour.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        neighbour.Bind(new IPEndPoint(Group, 5068));
+        neighbour.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(Group, other.ServerAddress));
+        neighbour.ReceiveTimeout = 5000;
+
+        var otherPhone = NamespacePair.UdpSocketIn(other.Phone);
+        _sockets.Add(otherPhone);
+        otherPhone.Bind(new IPEndPoint(other.PhoneAddress, 0));
+        otherPhone.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, other.PhoneAddress.GetAddressBytes());
+        var foreign = Subscribe(ns, "224.0.1.75");
+        otherPhone.SendTo(foreign, new IPEndPoint(Group, 5068));
+
+        Assert.Equal(foreign, ReceiveOn(neighbour).Data); // it did reach the host, and its rightful listener
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(0, _counters.DatagramsReceivedMulticast);
+        // Without the kernel's filter the receive loop's own interface check is what drops it.
+        Assert.Equal(kernelFilter ? 0 : 1, _counters.ForeignInterfaceDropped);
+
+        // This VLAN's phone is still heard.
+        var phone = PhoneSocket(ns);
+        phone.SendTo(Subscribe(ns, "224.0.1.75"), new IPEndPoint(Group, 5068));
+        var received = ExpectMsg<SipTransport.Received>(Wait);
+        Assert.True(received.Origin.ViaMulticast);
+        Assert.Equal(NamespacePair.IndexOf(ns.Server, ns.ServerLink), received.Origin.InterfaceIndex);
+    }
+
     private Socket PhoneSocket(NamespacePair ns)
     {
         var socket = ns.PhoneUdpSocket();
