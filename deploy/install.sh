@@ -102,10 +102,13 @@ install -d -m 0755 "$root$prefix/bin"
 } > "$root$prefix/bin/snomactors"
 chmod 0755 "$root$prefix/bin/snomactors"
 
-# 3. The unit; its ExecStart names /usr/bin/snomactors, so a non-default prefix is written into it.
+# 3. The units (one daemon, or one per phone VLAN: snomactors@.service); their ExecStart names
+#    /usr/bin/snomactors, so a non-default prefix is written into them.
 install -d -m 0755 "$root$unit_dir"
-sed "s#/usr/bin/snomactors#$prefix/bin/snomactors#g" "$here/systemd/snomactors.service" > "$root$unit_dir/snomactors.service"
-chmod 0644 "$root$unit_dir/snomactors.service"
+for unit in snomactors.service snomactors@.service; do
+  sed "s#/usr/bin/snomactors#$prefix/bin/snomactors#g" "$here/systemd/$unit" > "$root$unit_dir/$unit"
+  chmod 0644 "$root$unit_dir/$unit"
+done
 
 # 4. The service user, declared for systemd-sysusers (which also creates it in a staging root).
 install -d -m 0755 "$root$prefix/lib/sysusers.d"
@@ -160,6 +163,19 @@ DEFAULTS
   chmod 0644 "$root/etc/default/snomactors"
 fi
 
+# An instance's environment file, as an example to copy (never enabled by itself).
+if [ ! -e "$root/etc/snomactors/vlan.env.example" ]; then
+  cat > "$root/etc/snomactors/vlan.env.example" <<'VLANENV'
+# One phone VLAN served by snomactors@NAME.service: copy to /etc/snomactors/NAME.env, then
+#   systemctl disable --now snomactors; systemctl enable --now snomactors@NAME
+# The address is this host's address in the VLAN; the interface is the VLAN's interface.
+SNOMACTORS_OPTS="--sip-address 10.0.10.1 --multicast-interface vlan10 --http-url http://10.0.10.1:8080"
+# Any other setting for this instance only, e.g.
+#SnomActors__Provisioning__UrlTemplate=http://10.0.10.1:8080/settings/{mac}.xml
+VLANENV
+  chmod 0644 "$root/etc/snomactors/vlan.env.example"
+fi
+
 # 6. Documentation, with the screenshots its image links (screenshots/*.png) point at and the
 #    deploy/ notes it links to; in the repository those are ../deploy/…, installed they sit beside.
 install -d -m 0755 "$root$prefix/share/doc/snomactors"
@@ -169,7 +185,10 @@ for doc in "$repo"/docs/*.md; do
   chmod 0644 "$root$prefix/share/doc/snomactors/$(basename "$doc")"
 done
 (cd "$repo/deploy" && find . -name '*.md' -type f) | while read -r note; do
-  install -D -m 0644 "$repo/deploy/$note" "$root$prefix/share/doc/snomactors/deploy/$note"
+  install -d -m 0755 "$(dirname "$root$prefix/share/doc/snomactors/deploy/$note")"
+  # Their links up into docs/ (../docs/x.md from deploy/) point one level up once installed.
+  sed 's|](\.\./docs/|](../|g' "$repo/deploy/$note" > "$root$prefix/share/doc/snomactors/deploy/$note"
+  chmod 0644 "$root$prefix/share/doc/snomactors/deploy/$note"
 done
 install -d -m 0755 "$root$prefix/share/doc/snomactors/screenshots"
 for image in "$repo"/docs/screenshots/*.png; do

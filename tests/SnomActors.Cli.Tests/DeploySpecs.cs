@@ -165,6 +165,36 @@ public sealed class DeploySpecs(ITestOutputHelper log) : IDisposable
         Assert.True(exposure <= 2.5, $"exposure {exposure} (was 1.7 when the unit was written):\n{security}");
     }
 
+    [Fact]
+    public void The_per_VLAN_template_is_installed_with_an_example_environment_and_the_same_hardening_as_the_single_unit()
+    {
+        Assert.True(Install("--published", Published, "--prefix", "/opt/snomactors").Exit == 0);
+        var single = File.ReadAllText(InRoot("/etc/systemd/system/snomactors.service"));
+        var template = File.ReadAllText(InRoot("/etc/systemd/system/snomactors@.service"));
+
+        Assert.Contains("ExecStart=/opt/snomactors/bin/snomactors run --data /var/lib/snomactors/%i ", template);
+        Assert.Matches(new Regex("^StateDirectory=snomactors/%i$", RegexOptions.Multiline), template);
+        Assert.Matches(new Regex("^EnvironmentFile=/etc/snomactors/%i\\.env$", RegexOptions.Multiline), template);
+        Assert.Matches(new Regex("^Conflicts=snomactors\\.service$", RegexOptions.Multiline), template);
+        // The example pins an instance to its VLAN: address and interface both.
+        var example = File.ReadAllText(InRoot("/etc/snomactors/vlan.env.example"));
+        Assert.Matches(new Regex("^SNOMACTORS_OPTS=\".*--sip-address \\S+.*--multicast-interface \\S+.*\"$", RegexOptions.Multiline), example);
+
+        static string Hardening(string unit) => unit[unit.IndexOf("# --- Hardening", StringComparison.Ordinal)..unit.IndexOf("[Install]", StringComparison.Ordinal)];
+        Assert.Equal(Hardening(single), Hardening(template));
+    }
+
+    [RequiresToolFact("systemd-analyze", "systemd")]
+    public void An_instance_of_the_per_VLAN_template_passes_systemd_analyze_verify()
+    {
+        Assert.True(Install("--published", Published).Exit == 0);
+        StageSystemdUnits();
+        File.Copy(InRoot("/etc/snomactors/vlan.env.example"), InRoot("/etc/snomactors/vlan10.env"));
+
+        var (exit, output) = Run("systemd-analyze", ["verify", $"--root={_root.FullName}", "/etc/systemd/system/snomactors@vlan10.service"]);
+        Assert.True(exit == 0 && output.Trim().Length == 0, $"systemd-analyze verify (exit {exit}):\n{output}");
+    }
+
     [RequiresToolFact("systemd-analyze", "systemd")]
     public void Verify_catches_a_unit_whose_ExecStart_is_missing()
     {
