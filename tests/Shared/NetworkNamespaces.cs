@@ -17,18 +17,23 @@ internal sealed class NamespacePair : IDisposable
 {
     private static int _instances;
 
+    private readonly string _name;
+    private readonly string _tag;
+    private readonly int _subnet;
+
     private NamespacePair(int pid, int instance)
     {
-        Server = $"pnp-srv-{pid}-{instance}";
-        Phone = $"pnp-phone-{pid}-{instance}";
+        _name = $"{pid}-{instance}";
+        Server = $"pnp-srv-{_name}";
+        Phone = $"pnp-phone-{_name}";
         // Interface names are limited to 15 characters.
-        var tag = $"{pid % 100_000}{instance % 10}";
-        ServerLink = $"pnps{tag}";
-        PhoneLink = $"pnpp{tag}";
-        var subnet = 10 + (pid * 7 + instance) % 240;
-        ServerAddress = IPAddress.Parse($"10.75.{subnet}.1");
-        PhoneAddress = IPAddress.Parse($"10.75.{subnet}.2");
-        ExtraPhoneAddresses = [IPAddress.Parse($"10.75.{subnet}.3"), IPAddress.Parse($"10.75.{subnet}.4")];
+        _tag = $"{pid % 100_000}{instance % 10}";
+        ServerLink = $"pnps{_tag}";
+        PhoneLink = $"pnpp{_tag}";
+        _subnet = 10 + (pid * 7 + instance) % 240;
+        ServerAddress = IPAddress.Parse($"10.75.{_subnet}.1");
+        PhoneAddress = IPAddress.Parse($"10.75.{_subnet}.2");
+        ExtraPhoneAddresses = [IPAddress.Parse($"10.75.{_subnet}.3"), IPAddress.Parse($"10.75.{_subnet}.4")];
     }
 
     public string Server { get; }
@@ -57,6 +62,12 @@ internal sealed class NamespacePair : IDisposable
     /// </summary>
     public static NamespacePair? TryCreate(out string reason, bool link = true)
     {
+        if (!OperatingSystem.IsLinux())
+        {
+            reason = "network namespaces are Linux-only";
+            return null;
+        }
+
         var pair = new NamespacePair(Environment.ProcessId, Interlocked.Increment(ref _instances));
         try
         {
@@ -100,11 +111,8 @@ internal sealed class NamespacePair : IDisposable
     public SecondLan AddSecondLan()
     {
         var lan = new SecondLan(
-            Phone.Replace("pnp-phone-", "pnp-phone2-", StringComparison.Ordinal),
-            "pnpt" + ServerLink[4..],
-            "pnpq" + PhoneLink[4..],
-            IPAddress.Parse(ServerAddress.ToString().Replace("10.75.", "10.76.", StringComparison.Ordinal)),
-            IPAddress.Parse(PhoneAddress.ToString().Replace("10.75.", "10.76.", StringComparison.Ordinal)));
+            $"pnp-phone2-{_name}", $"pnpt{_tag}", $"pnpq{_tag}",
+            IPAddress.Parse($"10.76.{_subnet}.1"), IPAddress.Parse($"10.76.{_subnet}.2"));
         Second = lan;
         Ip($"netns add {lan.Phone}");
         Ip($"-n {lan.Phone} link set lo up");

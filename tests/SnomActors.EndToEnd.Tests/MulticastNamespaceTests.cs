@@ -36,11 +36,6 @@ public class MulticastNamespaceFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            SkipReason = "network namespaces are Linux-only";
-            return;
-        }
         Namespaces = NamespacePair.TryCreate(out var reason);
         if (Namespaces is null)
         {

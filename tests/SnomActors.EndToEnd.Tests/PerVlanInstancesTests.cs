@@ -30,11 +30,6 @@ public sealed class PerVlanInstancesFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            SkipReason = "network namespaces are Linux-only";
-            return;
-        }
         Namespaces = NamespacePair.TryCreate(out var reason);
         if (Namespaces is null)
         {
@@ -52,7 +47,8 @@ public sealed class PerVlanInstancesFixture : IAsyncLifetime
         }
     }
 
-    private DaemonProcess StartDaemon(IPAddress address, string link)
+    /// <summary>A daemon in the server namespace pinned to <paramref name="address"/> and <paramref name="link"/>; its files go when the fixture does.</summary>
+    internal DaemonProcess StartDaemon(IPAddress address, string link, int httpPort = HttpPort)
     {
         var directory = Directory.CreateTempSubdirectory("snomactors-e2e-vlan-").FullName;
         _directories.Add(directory);
@@ -60,7 +56,7 @@ public sealed class PerVlanInstancesFixture : IAsyncLifetime
         [
             "--sip-address", address.ToString(), "--multicast-interface", link,
             "--sip-port", SipPort.ToString(CultureInfo.InvariantCulture),
-            "--http-url", $"http://{address}:{HttpPort}", "--data", Path.Combine(directory, "data"),
+            "--http-url", $"http://{address}:{httpPort}", "--data", Path.Combine(directory, "data"),
         ], directory, Namespaces!.Server);
     }
 
@@ -131,25 +127,12 @@ public sealed class PerVlanInstancesTests(PerVlanInstancesFixture fixture) : ICl
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         var ns = fixture.Namespaces!;
-        var directory = Directory.CreateTempSubdirectory("snomactors-e2e-vlan-dup-").FullName;
-        try
-        {
-            using var duplicate = DaemonProcess.Start(
-            [
-                "--sip-address", ns.ServerAddress.ToString(), "--multicast-interface", ns.ServerLink,
-                "--sip-port", PerVlanInstancesFixture.SipPort.ToString(CultureInfo.InvariantCulture),
-                "--http-url", $"http://{ns.ServerAddress}:{PerVlanInstancesFixture.HttpPort + 1}", "--data", Path.Combine(directory, "data"),
-            ], directory, ns.Server);
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-            while (DateTime.UtcNow < deadline && duplicate.LinesContaining("Address already in use").Count == 0)
-                await Task.Delay(100);
-            Assert.True(duplicate.LinesContaining("Address already in use").Count > 0, duplicate.Describe());
-            Assert.Empty(duplicate.LinesContaining("SIP transport bound on"));
-            await duplicate.TerminateAsync(TimeSpan.FromSeconds(10));
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        using var duplicate = fixture.StartDaemon(ns.ServerAddress, ns.ServerLink, PerVlanInstancesFixture.HttpPort + 1);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < deadline && duplicate.LinesContaining("Address already in use").Count == 0)
+            await Task.Delay(100);
+        Assert.True(duplicate.LinesContaining("Address already in use").Count > 0, duplicate.Describe());
+        Assert.Empty(duplicate.LinesContaining("SIP transport bound on"));
+        await duplicate.TerminateAsync(TimeSpan.FromSeconds(10));
     }
 }

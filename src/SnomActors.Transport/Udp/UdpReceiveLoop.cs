@@ -95,19 +95,19 @@ internal sealed class UdpReceiveLoop
                 continue;
             }
 
-            if (packet.Address is { } destination && Ipv4.IsMulticast(destination) && !_joined.Contains(packet.Interface))
+            if (Classify((IPEndPoint)source, packet) is not { } origin)
             {
                 _counters.OnForeignInterface();
                 continue;
             }
 
-            var origin = Classify((IPEndPoint)source, packet);
             _counters.OnReceived(origin.ViaMulticast);
             _listener.Tell(new SipTransport.Received(buffer.AsSpan(0, length).ToArray(), origin), _owner);
         }
     }
 
-    private DatagramOrigin Classify(IPEndPoint source, IPPacketInformation packet)
+    /// <summary>Where the datagram came from and how; null for a group datagram that arrived on an interface we did not join.</summary>
+    private DatagramOrigin? Classify(IPEndPoint source, IPPacketInformation packet)
     {
         var index = packet.Interface;
         var destination = packet.Address;
@@ -119,7 +119,9 @@ internal sealed class UdpReceiveLoop
         }
 
         // Group (or any multicast) and broadcast destinations are "not addressed to us": the SIP core must stay silent on them.
-        if ((value >> 28) == 0xE || value == uint.MaxValue)
+        var group = (value >> 28) == 0xE;
+        if (group && !_joined.Contains(index)) return null;
+        if (group || value == uint.MaxValue)
         {
             if (!_interfaces.TryGet(index, out var arrival)) return new DatagramOrigin(source, _fallbackLocal, index, true);
             return new DatagramOrigin(source, arrival.Address, index, true, arrival.Contains(Ipv4.ToUInt32(source.Address)));

@@ -311,7 +311,7 @@ public sealed class UdpSocketActor : UntypedActor, IWithUnboundedStash, IWithTim
         }
         finally
         {
-            _joinedIndexes.Set(_joined);
+            if (changed) _joinedIndexes.Set(_joined);
         }
 
         if (changed)
